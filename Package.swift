@@ -1,0 +1,106 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One list of settings for every target, as Hummingbird does: existential `any` spelled out,
+// imports visible per file, Swift 6 language mode from the tools version.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "goalpost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "goalpost", targets: ["goalpost"]),
+        .library(name: "GoalpostModel", targets: ["GoalpostModel"]),
+        .library(name: "GoalpostDefinitions", targets: ["GoalpostDefinitions"]),
+        .library(name: "GoalpostTelemetry", targets: ["GoalpostTelemetry"]),
+        .library(name: "GoalpostEvaluation", targets: ["GoalpostEvaluation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: The pure core: value types and math. No NIO, GRDB, Hummingbird or Postgres here.
+        .target(
+            name: "GoalpostModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GoalpostDefinitions",
+            dependencies: [
+                "GoalpostModel",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // zlib from the system (Debian's zlib1g-dev) for gzip-encoded OTLP bodies and recorded files.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "GoalpostTelemetry",
+            dependencies: ["GoalpostModel", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GoalpostEvaluation",
+            dependencies: ["GoalpostModel"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The binary: wiring only.
+        .executableTarget(
+            name: "goalpost",
+            dependencies: [
+                "GoalpostModel",
+                "GoalpostDefinitions",
+                "GoalpostTelemetry",
+                "GoalpostEvaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Test support and tests.
+        .target(
+            name: "GoalpostTestSupport",
+            dependencies: ["GoalpostModel", "GoalpostDefinitions"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostModelTests",
+            dependencies: ["GoalpostModel", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostDefinitionsTests",
+            dependencies: ["GoalpostDefinitions", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostTelemetryTests",
+            dependencies: ["GoalpostTelemetry", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostEvaluationTests",
+            dependencies: ["GoalpostEvaluation", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostCommandTests",
+            dependencies: ["GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Goalpost: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "goalpost",
+        abstract: "Measure what must be true for your customers, per customer, from your telemetry.",
+        subcommands: []
+    )
+}

@@ -58,12 +58,14 @@ extension FilterExpression {
     ///
     /// The one place the dialect is chosen (ICU, through `NSRegularExpression`, no options), so the
     /// parser's validation and both evaluators cannot disagree about which patterns are valid.
+    /// The empty pattern matches every string, as in every regex engine; Foundation on Linux refuses
+    /// to compile it, so it is compiled as the equivalent empty group `(?:)`.
     ///
     /// - Parameter pattern: The pattern as written between the quotes, after unescaping.
     /// - Returns: The compiled expression.
     /// - Throws: The error of `NSRegularExpression` when the pattern is invalid.
     public static func regularExpression(_ pattern: String) throws -> NSRegularExpression {
-        try NSRegularExpression(pattern: pattern, options: [])
+        try NSRegularExpression(pattern: pattern.isEmpty ? "(?:)" : pattern, options: [])
     }
 }
 

@@ -1,0 +1,169 @@
+import GoalpostModel
+
+/// Decodes OTLP/JSON export requests (traces, logs, metrics) into `Event`s and `MetricSample`s.
+///
+/// Follows the OTLP "JSON Protobuf Encoding": lowerCamelCase keys (snake_case proto names are
+/// accepted too), trace ids as hex, 64-bit integers as strings or numbers, enums as numbers or
+/// names, unknown fields ignored. The scanner works on bytes and interns strings through a
+/// cache kept between calls, so keep one decoder per pipeline and reuse it.
+///
+/// Mapping, in short: a span becomes an event whose operation is its `http.route` attribute or
+/// else its name, whose time is its end and whose status is error for status code 2; a log
+/// record becomes an event whose operation is its event name and whose status is error from
+/// severity 17 (ERROR) up; sum, gauge and histogram points become samples. Attributes are the
+/// resource's, then the item's; arrays and maps become their compact JSON text, bytes hex.
+public struct OTLPJSONDecoder: Sendable {
+    var cache = SymbolCache()
+    var pending = PendingTelemetry()
+    /// The event handed to sinks, reused so its attribute storage is reused.
+    private var event = Event(timeUnixNano: 0, signal: .span, service: SymbolTable.empty, operation: SymbolTable.empty, status: .unset)
+
+    /// A decoder with an empty cache.
+    public init() {}
+
+    /// Decodes one request object (any of the three kinds, detected by its top-level key).
+    ///
+    /// All or nothing: events and samples reach `sink` only after the whole request decoded,
+    /// so a request that fails delivers nothing (strings it interned stay in `symbols`).
+    /// An empty object `{}` is a valid empty request.
+    ///
+    /// - Parameters:
+    ///   - bytes: the UTF-8 JSON text of one `Export{Trace,Logs,Metrics}ServiceRequest`.
+    ///   - symbols: the table the event's strings are interned into.
+    ///   - sink: receives the events and samples, in the order of the request.
+    /// - Returns: how many spans, log records and samples were delivered, and points skipped.
+    /// - Throws: `TelemetryDecodingError` with the byte offset, and the field path for a value
+    ///   of the wrong type or content.
+    public mutating func decode(
+        _ bytes: UnsafeRawBufferPointer,
+        symbols: inout SymbolTable,
+        into sink: inout some TelemetrySink
+    ) throws(TelemetryDecodingError) -> DecodeSummary {
+        try parse(bytes, symbols: &symbols)
+        return deliver(to: &sink)
+    }
+
+    /// Decodes and delivers nothing: for measuring the parse alone.
+    mutating func parse(_ bytes: UnsafeRawBufferPointer, symbols: inout SymbolTable) throws(TelemetryDecodingError) {
+        pending.removeAll()
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            throw TelemetryDecodingError(byteOffset: 0, message: "expected an OTLP request object but found end of input")
+        }
+        let start = base.assumingMemoryBound(to: UInt8.self)
+        cache.prepare(for: symbols)
+        var parser = OTLPJSONParser(
+            scanner: JSONScanner(base: start, count: bytes.count),
+            symbols: SymbolTable(), cache: SymbolCache.placeholder, pending: PendingTelemetry()
+        )
+        swap(&parser.symbols, &symbols)
+        swap(&parser.cache, &cache)
+        swap(&parser.pending, &pending)
+        var failure: DecodeFailure?
+        do {
+            try parser.parseRequest()
+        } catch {
+            failure = error
+        }
+        parser.scanner.releaseScratch()
+        swap(&parser.symbols, &symbols)
+        swap(&parser.cache, &cache)
+        swap(&parser.pending, &pending)
+        if let failure {
+            pending.removeAll()
+            var message = failure.message
+            if failure.aboutValue, let path = JSONFieldPath.path(to: failure.offset, in: UnsafeBufferPointer(start: start, count: bytes.count)) {
+                message = "\(path): \(message)"
+            }
+            throw TelemetryDecodingError(byteOffset: failure.offset, message: message)
+        }
+    }
+
+    /// Hands the pending events and samples to the sink and clears them.
+    mutating func deliver(to sink: inout some TelemetrySink) -> DecodeSummary {
+        let attributes = pending.attributes
+        for item in pending.events {
+            let resource = pending.resources[item.resource]
+            event.timeUnixNano = item.timeUnixNano
+            event.signal = item.signal
+            event.service = resource.service
+            event.operation = item.operation
+            event.status = item.status
+            event.durationNanos = item.durationNanos
+            event.severityNumber = item.severityNumber
+            event.traceID = item.traceID
+            event.message = item.message
+            event.attributes.removeAll(keepingCapacity: true)
+            event.attributes.append(contentsOf: attributes[resource.attributes])
+            event.attributes.append(contentsOf: attributes[item.attributes])
+            sink.receive(event)
+        }
+        for item in pending.samples {
+            let resource = pending.resources[item.resource]
+            var combined = [Attribute]()
+            combined.reserveCapacity(resource.attributes.count + item.attributes.count)
+            combined.append(contentsOf: attributes[resource.attributes])
+            combined.append(contentsOf: attributes[item.attributes])
+            sink.receive(MetricSample(
+                timeUnixNano: item.timeUnixNano, startTimeUnixNano: item.startTimeUnixNano,
+                service: resource.service, name: item.name, temporality: item.temporality,
+                attributes: combined, value: item.value
+            ))
+        }
+        let summary = pending.summary
+        pending.removeAll()
+        return summary
+    }
+}
+
+/// What a request decoded to, held until the whole request is known to be good.
+struct PendingTelemetry: Sendable {
+    struct Resource: Sendable {
+        var service: Symbol = SymbolTable.empty
+        var attributes: Range<Int> = 0..<0
+    }
+
+    struct EventItem: Sendable {
+        var signal: Signal
+        var timeUnixNano: Int64
+        var durationNanos: Int64
+        var status: EventStatus
+        var severityNumber: UInt8
+        var operation: Symbol
+        var message: Symbol
+        var traceID: TraceID?
+        var resource: Int
+        var attributes: Range<Int>
+    }
+
+    struct SampleItem: Sendable {
+        var timeUnixNano: Int64
+        var startTimeUnixNano: Int64
+        var name: Symbol
+        var temporality: Temporality
+        var resource: Int
+        var attributes: Range<Int>
+        var value: MetricValue
+    }
+
+    var resources: [Resource] = []
+    var events: [EventItem] = []
+    var samples: [SampleItem] = []
+    /// Every attribute of the request, resources' and items' alike; items refer to ranges.
+    var attributes: [Attribute] = []
+    var summary = DecodeSummary()
+    /// Scratch for the JSON text of array and map attribute values.
+    var json: [UInt8] = []
+
+    mutating func removeAll() {
+        resources.removeAll(keepingCapacity: true)
+        events.removeAll(keepingCapacity: true)
+        samples.removeAll(keepingCapacity: true)
+        attributes.removeAll(keepingCapacity: true)
+        summary = DecodeSummary()
+    }
+}
+
+extension SymbolCache {
+    /// An empty cache that allocates nothing, to stand in while the real one is lent out.
+    static var placeholder: SymbolCache { SymbolCache(slotCount: 0) }
+}

@@ -163,7 +163,13 @@ extension DefinitionDecoder {
             return Filter(source: source, expression: expression)
         } catch {
             let (line, column) = location(ofColumn: error.column, in: field)
-            context.error("\(field.path): \(error.message)", line: line, column: column)
+            // Columns the parser names inside its message ("the '(' at column 37") are relative to the expression;
+            // shift them by the same amount so every number in the message refers to the file.
+            let shift = column - error.column
+            let message = error.message.replacing(/column (\d+)/) { match in
+                "column \((Int(match.output.1) ?? 0) + shift)"
+            }
+            context.error("\(field.path): \(message)", line: line, column: column)
             return nil
         }
     }

@@ -53,6 +53,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The seeded B2B SaaS simulator used by `demo`, `simulate` and the tests.
+        .target(
+            name: "GoalpostSimulation",
+            dependencies: ["GoalpostModel", "GoalpostTelemetry"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The binary: wiring only.
         .executableTarget(
             name: "goalpost",
@@ -61,6 +68,7 @@ let package = Package(
                 "GoalpostDefinitions",
                 "GoalpostTelemetry",
                 "GoalpostEvaluation",
+                "GoalpostSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -69,7 +77,7 @@ let package = Package(
         // MARK: Test support and tests.
         .target(
             name: "GoalpostTestSupport",
-            dependencies: ["GoalpostModel", "GoalpostDefinitions"],
+            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostSimulation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -94,6 +102,11 @@ let package = Package(
             name: "GoalpostEvaluationTests",
             dependencies: ["GoalpostEvaluation", "GoalpostTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostSimulationTests",
+            dependencies: ["GoalpostSimulation", "GoalpostTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,10 +1,11 @@
 import ArgumentParser
+import GoalpostDefinitions
 
 @main
 struct Goalpost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "goalpost",
         abstract: "Measure what must be true for your customers, per customer, from your telemetry.",
-        subcommands: []
+        subcommands: [LintCommand.self]
     )
 }

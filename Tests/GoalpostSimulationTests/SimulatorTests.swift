@@ -1,0 +1,71 @@
+import GoalpostModel
+import GoalpostSimulation
+import Testing
+
+struct SimulatorTests {
+    static func spans(_ configuration: SimulationConfiguration) -> [SpanRecord] {
+        var simulator = Simulator(configuration: configuration)
+        var all: [SpanRecord] = [], buffer: [SpanRecord] = []
+        while simulator.nextMinute(into: &buffer) { all += buffer }
+        return all
+    }
+
+    @Test("the same seed gives the same spans; another seed gives other spans")
+    func deterministic() {
+        let configuration = SimulationConfiguration(seed: 7, duration: .hours(1))
+        #expect(Self.spans(configuration) == Self.spans(configuration))
+        #expect(Self.spans(configuration) != Self.spans(SimulationConfiguration(seed: 8, duration: .hours(1))))
+    }
+
+    @Test("spans come out in time order, inside the simulated period")
+    func ordered() {
+        let configuration = SimulationConfiguration(duration: .hours(2))
+        let spans = Self.spans(configuration)
+        #expect(spans.map(\.endUnixNano) == spans.map(\.endUnixNano).sorted())
+        #expect(spans.first.map { $0.endUnixNano >= configuration.startUnixNano } == true)
+        #expect(spans.last.map { $0.endUnixNano < configuration.startUnixNano + TimeSpan.hours(2).nanoseconds } == true)
+    }
+
+    @Test("traffic peaks in the afternoon and is about a quarter of the peak at night")
+    func seasonality() {
+        #expect(abs(Simulator.seasonality(hourOfDay: 14) - 1) < 1e-9)
+        #expect(Simulator.seasonality(hourOfDay: 2) < 0.3)
+        #expect(Simulator.seasonality(hourOfDay: 3) > 0.25)
+    }
+
+    @Test("the SSO deploy fails SSO callbacks of the six SSO customers only, only between deploy and rollback")
+    func ssoFault() throws {
+        let configuration = SimulationConfiguration(seed: 1, startUnixNano: SimulationConfiguration.defaultStart, duration: .days(1))
+        let simulator = Simulator(configuration: configuration)
+        let onset = try #require(simulator.scenario.onsets.first)
+        #expect(onset.outcome == "sign-in")
+        #expect(onset.customers.count == 6)
+        let roster = configuration.roster
+        let jwt = try #require(simulator.errorKinds.firstIndex { $0.type == "jwt.InvalidKeyId" })
+        let faulty = Self.spans(configuration).filter { Int($0.errorKind) == jwt }
+        #expect(faulty.count > 100)
+        for span in faulty {
+            let customer = roster.customers[Int(span.customer)]
+            #expect(customer.usesSSO)
+            #expect(roster.routes[Int(span.route)].route == "/sso/callback")
+            #expect(span.endUnixNano >= onset.startUnixNano && span.endUnixNano < onset.endUnixNano)
+            #expect(simulator.versions[Int(span.version)] == "2.3.1")
+        }
+    }
+
+    @Test("a day is about 800 thousand spans at scale 1, and scales linearly")
+    func volume() {
+        let hour = Self.spans(SimulationConfiguration(seed: 3, startUnixNano: SimulationConfiguration.defaultStart + TimeSpan.hours(14).nanoseconds, duration: .hours(1), fault: .none)).count
+        // At the peak: (8×3 + 16×14 + 24×12) sign-ins + 92 checkouts + 400 searches = 1028 a minute.
+        #expect(abs(Double(hour) / 60 - 1028) < 1028 * 0.05)
+        let half = Self.spans(SimulationConfiguration(seed: 3, startUnixNano: SimulationConfiguration.defaultStart + TimeSpan.hours(14).nanoseconds, duration: .hours(1), fault: .none, trafficScale: 0.5)).count
+        #expect(abs(Double(half) / Double(hour) - 0.5) < 0.05)
+    }
+
+    @Test("every fault has a name the CLI accepts and ground truth where it breaks something", arguments: Fault.allCases)
+    func faults(fault: Fault) {
+        let simulator = Simulator(configuration: SimulationConfiguration(fault: fault))
+        #expect(Fault(rawValue: fault.rawValue) == fault)
+        #expect(simulator.scenario.onsets.isEmpty == (fault == .none))
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import GoalpostModel
+
+/// A JSON input file (deploys, customers, onsets) that does not read: which file, which element, which field.
+public struct RecordFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    /// `[3].time`, or empty for the whole file.
+    public var path: String
+    public var message: String
+
+    public init(file: String, path: String, message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)" }
+}
+
+/// Ground truth for a backtest: when a known problem started (and ended) for an outcome, optionally for some customers.
+public struct KnownOnset: Hashable, Sendable, Codable {
+    public var outcome: String
+    public var customers: [String]
+    public var startUnixNano: Int64
+    public var endUnixNano: Int64?
+    public var description: String?
+
+    public init(outcome: String, customers: [String] = [], startUnixNano: Int64, endUnixNano: Int64? = nil, description: String? = nil) {
+        self.outcome = outcome
+        self.customers = customers
+        self.startUnixNano = startUnixNano
+        self.endUnixNano = endUnixNano
+        self.description = description
+    }
+}
+
+/// Reads the JSON files `goalpost backtest` and the deploys API accept.
+///
+/// - deploys: `[{service, version, time | time_unix_nano, title, description, changed_files, commit, environment}]`
+/// - customers: `[{id, name, tier, arr, region, contact, runbook}]`
+/// - onsets: `[{outcome, customers, start | start_unix_nano, end | end_unix_nano, description}]`
+///
+/// Times are RFC 3339 strings (`2026-11-16T14:05:00Z`) or nanoseconds since the epoch (number or string).
+public enum RecordFiles {
+    public static func deploys(contentsOf path: String) throws(RecordFileError) -> [Deploy] {
+        try decodeArray(path) { (object, element: String) throws(RecordFileError) in try deploy(object, file: path, at: element) }
+    }
+
+    public static func customers(contentsOf path: String) throws(RecordFileError) -> [Customer] {
+        try decodeArray(path) { (object, element: String) throws(RecordFileError) in try customer(object, file: path, at: element) }
+    }
+
+    public static func onsets(contentsOf path: String) throws(RecordFileError) -> [KnownOnset] {
+        try decodeArray(path) { (object, element: String) throws(RecordFileError) in try onset(object, file: path, at: element) }
+    }
+
+    /// Decodes deploys from JSON bytes already in memory (the deploys API); `source` names them in errors.
+    public static func deploys(json: Data, source: String) throws(RecordFileError) -> [Deploy] {
+        let objects = try array(json, file: source)
+        var out: [Deploy] = []
+        for (index, object) in objects.enumerated() { out.append(try deploy(object, file: source, at: "[\(index)]")) }
+        return out
+    }
+
+    /// Merges customers from a records file into defined ones: the file's fields win where given.
+    public static func merge(_ records: [Customer], into defined: [Customer]) -> [Customer] {
+        var merged = defined
+        for record in records {
+            if let index = merged.firstIndex(where: { $0.id == record.id }) {
+                var customer = merged[index]
+                customer.name = record.name ?? customer.name
+                customer.tier = record.tier ?? customer.tier
+                customer.arr = record.arr ?? customer.arr
+                customer.region = record.region ?? customer.region
+                customer.contact = record.contact ?? customer.contact
+                customer.runbook = record.runbook ?? customer.runbook
+                merged[index] = customer
+            } else {
+                merged.append(record)
+            }
+        }
+        return merged
+    }
+
+    // MARK: Elements
+
+    static func deploy(_ object: [String: Any], file: String, at element: String) throws(RecordFileError) -> Deploy {
+        let fields = Fields(object: object, file: file, element: element)
+        try fields.rejectUnknown(["service", "version", "time", "time_unix_nano", "title", "description", "changed_files", "commit", "environment"])
+        return Deploy(
+            service: try fields.requiredString("service"), version: try fields.requiredString("version"),
+            timeUnixNano: try fields.time("time", nanosKey: "time_unix_nano", required: true) ?? 0,
+            title: try fields.string("title"), description: try fields.string("description"),
+            changedFiles: try fields.strings("changed_files"), commit: try fields.string("commit"), environment: try fields.string("environment"))
+    }
+
+    static func customer(_ object: [String: Any], file: String, at element: String) throws(RecordFileError) -> Customer {
+        let fields = Fields(object: object, file: file, element: element)
+        try fields.rejectUnknown(["id", "name", "tier", "arr", "region", "contact", "runbook"])
+        let arr = try fields.number("arr")
+        if let arr, arr < 0 { throw fields.error("arr", "annual revenue cannot be negative (\(arr))") }
+        return Customer(id: try fields.requiredString("id"), name: try fields.string("name"), tier: try fields.string("tier"), arr: arr,
+                        region: try fields.string("region"), contact: try fields.string("contact"), runbook: try fields.string("runbook"))
+    }
+
+    static func onset(_ object: [String: Any], file: String, at element: String) throws(RecordFileError) -> KnownOnset {
+        let fields = Fields(object: object, file: file, element: element)
+        try fields.rejectUnknown(["outcome", "customers", "start", "start_unix_nano", "end", "end_unix_nano", "description"])
+        let start = try fields.time("start", nanosKey: "start_unix_nano", required: true) ?? 0
+        let end = try fields.time("end", nanosKey: "end_unix_nano", required: false)
+        if let end, end < start { throw fields.error("end", "ends before it starts") }
+        return KnownOnset(outcome: try fields.requiredString("outcome"), customers: try fields.strings("customers"),
+                          startUnixNano: start, endUnixNano: end, description: try fields.string("description"))
+    }
+
+    // MARK: Plumbing
+
+    static func decodeArray<T>(_ path: String, _ element: (_ object: [String: Any], _ at: String) throws(RecordFileError) -> T) throws(RecordFileError) -> [T] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RecordFileError(file: path, path: "", message: "cannot read the file")
+        }
+        let objects = try array(data, file: path)
+        var out: [T] = []
+        for (index, object) in objects.enumerated() { out.append(try element(object, "[\(index)]")) }
+        return out
+    }
+
+    static func array(_ data: Data, file: String) throws(RecordFileError) -> [[String: Any]] {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            throw RecordFileError(file: file, path: "", message: "not valid JSON: \(detail)")
+        }
+        guard let list = parsed as? [Any] else {
+            throw RecordFileError(file: file, path: "", message: "expected a JSON array of objects")
+        }
+        var out: [[String: Any]] = []
+        for (index, element) in list.enumerated() {
+            guard let object = element as? [String: Any] else {
+                throw RecordFileError(file: file, path: "[\(index)]", message: "expected an object")
+            }
+            out.append(object)
+        }
+        return out
+    }
+
+    /// Whether a JSONSerialization value is `true`/`false` (on Linux every NSNumber also casts to Bool).
+    static func isJSONBool(_ value: Any) -> Bool {
+        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
+        return value is Bool
+    }
+
+    struct Fields {
+        let object: [String: Any]
+        let file: String
+        let element: String
+
+        func error(_ key: String, _ message: String) -> RecordFileError {
+            RecordFileError(file: file, path: "\(element).\(key)", message: message)
+        }
+
+        func rejectUnknown(_ allowed: [String]) throws(RecordFileError) {
+            for key in object.keys.sorted() where !allowed.contains(key) {
+                throw error(key, "unknown field\(DidYouMean.hint(for: key, among: allowed))")
+            }
+        }
+
+        func string(_ key: String) throws(RecordFileError) -> String? {
+            guard let value = object[key], !(value is NSNull) else { return nil }
+            guard let text = value as? String else { throw error(key, "expected a string") }
+            return text
+        }
+
+        func requiredString(_ key: String) throws(RecordFileError) -> String {
+            guard let text = try string(key) else { throw error(key, "is required") }
+            guard !text.isEmpty else { throw error(key, "must not be empty") }
+            return text
+        }
+
+        func strings(_ key: String) throws(RecordFileError) -> [String] {
+            guard let value = object[key], !(value is NSNull) else { return [] }
+            guard let list = value as? [Any] else { throw error(key, "expected an array of strings") }
+            var out: [String] = []
+            for (index, element) in list.enumerated() {
+                guard let text = element as? String else { throw error("\(key)[\(index)]", "expected a string") }
+                out.append(text)
+            }
+            return out
+        }
+
+        func number(_ key: String) throws(RecordFileError) -> Double? {
+            guard let value = object[key], !(value is NSNull) else { return nil }
+            guard let number = value as? NSNumber, !RecordFiles.isJSONBool(value), number.doubleValue.isFinite else { throw error(key, "expected a number") }
+            return number.doubleValue
+        }
+
+        /// A time given as RFC 3339 under `key` or as nanoseconds under `nanosKey`.
+        func time(_ key: String, nanosKey: String, required: Bool) throws(RecordFileError) -> Int64? {
+            if let value = object[nanosKey], !(value is NSNull) {
+                if let text = value as? String {
+                    guard let nanos = Int64(text) else { throw error(nanosKey, "'\(text)' is not a whole number of nanoseconds") }
+                    return nanos
+                }
+                guard let number = value as? NSNumber, !RecordFiles.isJSONBool(value) else { throw error(nanosKey, "expected nanoseconds since the epoch") }
+                return number.int64Value
+            }
+            guard let text = try string(key) else {
+                if required { throw error(key, "is required (an RFC 3339 time such as 2026-11-16T14:05:00Z, or \(nanosKey))") }
+                return nil
+            }
+            guard let nanos = RFC3339.parse(text) else {
+                throw error(key, "'\(text)' is not an RFC 3339 time such as 2026-11-16T14:05:00Z")
+            }
+            return nanos
+        }
+    }
+}
+
+/// RFC 3339 timestamps to and from nanoseconds since the epoch, with fractional seconds to the nanosecond.
+public enum RFC3339 {
+    /// Parses `2026-11-16T14:05:00Z`, `2026-11-16T14:05:00.123456789+01:00`.
+    public static func parse(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        func digits(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + count] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 20, let year = digits(0, 4), bytes[4] == 0x2D, let month = digits(5, 2), bytes[7] == 0x2D, let day = digits(8, 2),
+              bytes[10] == 0x54 || bytes[10] == 0x74 || bytes[10] == 0x20, let hour = digits(11, 2), bytes[13] == 0x3A,
+              let minute = digits(14, 2), bytes[16] == 0x3A, let second = digits(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var fraction: Int64 = 0
+        if index < bytes.count, bytes[index] == 0x2E {
+            index += 1
+            var scale: Int64 = 100_000_000
+            let begin = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                fraction += Int64(bytes[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > begin else { return nil }
+        }
+        guard index < bytes.count else { return nil }
+        var offsetSeconds = 0
+        switch bytes[index] {
+        case 0x5A, 0x7A:
+            index += 1
+        case 0x2B, 0x2D:
+            guard let offsetHour = digits(index + 1, 2), index + 3 < bytes.count, bytes[index + 3] == 0x3A, let offsetMinute = digits(index + 4, 2) else { return nil }
+            offsetSeconds = (offsetHour * 3600 + offsetMinute * 60) * (bytes[index] == 0x2D ? -1 : 1)
+            index += 6
+        default:
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
+        return seconds * 1_000_000_000 + fraction
+    }
+
+    /// `2026-11-16T14:05:00Z`, with a fraction only when there is one.
+    public static func format(_ nanos: Int64) -> String {
+        let seconds = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
+        let fraction = nanos - seconds * 1_000_000_000
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = civilFromDays(days)
+        var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+        if fraction != 0 {
+            var digits = String(format: "%09lld", fraction)
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return text + "Z"
+    }
+
+    // Howard Hinnant's days-from-civil algorithm (proleptic Gregorian calendar).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

@@ -132,7 +132,7 @@ enum CrossChecks {
             for key in keys {
                 if let first = firstByKey[key], !duplicate {
                     let what = key.hasPrefix("customer-id/") ? "external id '\(key.dropFirst(12))'" : "name '\(entry.definition.name)'"
-                    error(entry.file, entry.definition.nameField, "metadata.name: a \(kindName) with the \(what) is already defined at \(first.file):\(first.line)")
+                    error(entry.file, entry.definition.nameField, "metadata.name: \(kindName == "outcome" ? "an" : "a") \(kindName) with the \(what) is already defined at \(first.file):\(first.line)")
                     duplicate = true
                 } else {
                     firstByKey[key] = (entry.file, entry.definition.nameField.line)

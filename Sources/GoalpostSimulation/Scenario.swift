@@ -52,9 +52,12 @@ public struct Scenario: Sendable {
     var errors: [ErrorWindow]
     var latencies: [LatencyWindow]
 
-    /// The day's story for a fault, over `roster`, starting at `start` (a midnight).
+    /// The day's story for a fault, over `roster`, on the (UTC) day that contains `start`: the fault happens at
+    /// the same time of day whichever part of the day is simulated.
     static func make(fault: Fault, roster: Roster, start: Int64) -> Scenario {
-        func at(_ hour: Int, _ minute: Int) -> Int64 { start + Int64(hour * 3600 + minute * 60) * 1_000_000_000 }
+        let day: Int64 = 86_400_000_000_000
+        let midnight = start - ((start % day) + day) % day
+        func at(_ hour: Int, _ minute: Int) -> Int64 { midnight + Int64(hour * 3600 + minute * 60) * 1_000_000_000 }
         let routeIndex = Dictionary(uniqueKeysWithValues: roster.routes.enumerated().map { ($1.route, $0) })
         let customerIndex = Dictionary(uniqueKeysWithValues: roster.customers.enumerated().map { ($1.customer.id, $0) })
         var deploys = [
@@ -68,7 +71,7 @@ public struct Scenario: Sendable {
         var onsets: [Onset] = []
         // Background noise, every day: one free workspace's integration times out on search now and then.
         if let free = customerIndex["free-07"], let search = routeIndex["/search"] {
-            errors.append(ErrorWindow(start: start, end: at(24, 0), customers: [free], routes: [search], regions: nil, probability: 0.015,
+            errors.append(ErrorWindow(start: .min, end: .max, customers: [free], routes: [search], regions: nil, probability: 0.015,
                                       statusCode: 504, errorType: "upstream.timeout", message: "upstream search shard timed out after 2s", version: nil))
         }
         switch fault {

@@ -70,7 +70,10 @@ extension DefinitionDecoder {
             }
         }
 
+        // The Workbook's rules, less any whose long window does not fit in a short outcome window (the 3-day
+        // ticket rule means nothing for a 1-day window).
         var alerting = AlertPolicy.workbook
+        alerting.rules = alerting.rules.filter { $0.longWindow <= window.nominalLength }
         if let field = spec.present("alerting"), let value = decodeAlerting(field, window: window, context: &context) { alerting = value }
 
 
@@ -142,16 +145,23 @@ extension DefinitionDecoder {
         }
         switch source {
         case .metrics:
-            if let block = mapping.present("metrics") { indicator.metrics = decodeMetrics(block, key: mapping.keyField("metrics"), context: &context) }
+            if let block = mapping.present("metrics") { indicator.metrics = decodeMetrics(block, key: mapping.keyField("metrics"), latency: indicator.latency, context: &context) }
         case .prometheus:
             if let block = mapping.present("prometheus") { indicator.prometheus = decodePrometheus(block, key: mapping.keyField("prometheus"), context: &context) }
-            if mapping.present("where") != nil, let whereField = mapping.value("where") {
-                context.error("\(whereField.path): PromQL indicators filter inside their queries", at: whereField)
-            }
         case .sql:
             if let block = mapping.present("sql") { indicator.sql = decodeSQL(block, context: &context) }
         case .traces, .logs, .events:
             break
+        }
+        if source == .prometheus || source == .sql {
+            // These sources return good and total counts themselves: event selectors would be silently ignored.
+            for key in ["operations", "where", "good"] {
+                if let given = mapping.keyField(key) {
+                    let place = source == .prometheus ? "inside the PromQL queries" : "inside the SQL query"
+                    context.error("\(given.path): does not apply to source \(source.rawValue); select and classify events \(place)", at: given)
+                    ok = false
+                }
+            }
         }
         return ok ? indicator : nil
     }
@@ -185,7 +195,7 @@ extension DefinitionDecoder {
         }
     }
 
-    static func decodeMetrics(_ field: Field, key: Field?, context: inout DecodingContext) -> MetricIndicator? {
+    static func decodeMetrics(_ field: Field, key: Field?, latency: TimeSpan?, context: inout DecodingContext) -> MetricIndicator? {
         guard let mapping = context.mapping(field) else { return nil }
         let at = key ?? field
         mapping.rejectUnknownKeys(allowed: ["good", "bad", "total", "histogram"], context: &context)
@@ -193,6 +203,9 @@ extension DefinitionDecoder {
             good: context.optionalString("good", in: mapping), bad: context.optionalString("bad", in: mapping),
             total: context.optionalString("total", in: mapping), histogram: context.optionalString("histogram", in: mapping)
         )
+        if metrics.histogram != nil, latency == nil {
+            context.error("\(field.path).histogram: a histogram needs good.latency (the bound at or under which an event is good)", at: at)
+        }
         if metrics.histogram != nil {
             if metrics.good != nil || metrics.bad != nil || metrics.total != nil {
                 context.error("\(field.path): give either histogram (with good.latency) or counters (good/bad/total), not both", at: at)
@@ -317,6 +330,10 @@ extension DefinitionDecoder {
                 return nil
             }
             guard let slice = context.duration(sliceField) else { return nil }
+            guard slice <= .days(1) else {
+                context.error("\(sliceField.path): a slice must be at most 1d, not \(context.describe(sliceField))", at: sliceField)
+                return nil
+            }
             guard slice >= .minutes(1), slice.nanoseconds % TimeSpan.minutes(1).nanoseconds == 0 else {
                 context.error("\(sliceField.path): a slice must be a whole number of minutes (the aggregation resolution), not \(context.describe(sliceField))", at: sliceField)
                 return nil
@@ -368,6 +385,7 @@ extension DefinitionDecoder {
         guard let mapping = context.mapping(field) else { return nil }
         mapping.rejectUnknownKeys(allowed: ["resolveAfter", "rules"], context: &context)
         var policy = AlertPolicy.workbook
+        policy.rules = policy.rules.filter { $0.longWindow <= window.nominalLength }
         if let resolve = mapping.present("resolveAfter"), let span = context.duration(resolve) { policy.resolveAfter = span }
         guard let rulesField = mapping.present("rules") else { return policy }
         guard case .sequence(let sequence) = rulesField.node else {

@@ -19,6 +19,16 @@ struct DefinitionDecoder {
     static let kinds = ["Outcome", "Customer", "Service"]
     /// Whether `name` is a valid `metadata.name`: lower-case letters, digits and '-', at most 63 characters,
     /// starting and ending with a letter or digit (a Kubernetes DNS label).
+    /// Services are named by the `service.name` they report, which OpenTelemetry does not restrict to DNS labels
+    /// (`auth_api`, `Checkout.API`), so a service name may also hold capitals, '.', '_' and '/'.
+    static func isValidServiceName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...255).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x2F
+        }
+    }
+
     static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...63).contains(bytes.count) else { return false }
@@ -97,6 +107,8 @@ struct DefinitionDecoder {
     // MARK: Document envelope
 
     static func decodeDocument(_ field: Field, context: inout DecodingContext) -> LocatedDefinition? {
+        // Any error inside the document, envelope and metadata included, keeps the definition out of the catalog.
+        let errorsBefore = context.diagnostics.count { $0.severity == .error }
         guard let document = context.mapping(field) else { return nil }
         document.rejectUnknownKeys(allowed: ["apiVersion", "kind", "metadata", "spec"], context: &context)
         guard let apiVersion = context.requiredString("apiVersion", in: document) else { return nil }
@@ -104,9 +116,9 @@ struct DefinitionDecoder {
         guard apiVersion == Self.apiVersion else {
             let hint: String
             if apiVersion.lowercased().hasPrefix("openslo/") {
-                hint = " (convert OpenSLO files with 'goalpost import openslo')"
+                hint = " (OpenSLO documents need converting to goalpost/v1)"
             } else if apiVersion.hasPrefix("sloth") || apiVersion.hasPrefix("prometheus/") {
-                hint = " (convert Sloth files with 'goalpost import sloth')"
+                hint = " (Sloth specs need converting to goalpost/v1)"
             } else {
                 hint = DidYouMean.hint(for: apiVersion, among: [Self.apiVersion])
             }
@@ -127,7 +139,10 @@ struct DefinitionDecoder {
         metadata.rejectUnknownKeys(allowed: ["name", "displayName", "labels", "annotations"], context: &context)
         guard let name = context.requiredString("name", in: metadata), let nameField = metadata.value("name") else { return nil }
         var nameIsValid = true
-        if !Self.isValidName(name) {
+        if kind == "Service", !Self.isValidServiceName(name) {
+            context.error("metadata.name: '\(name)' is not a valid service name (the service.name your telemetry reports: letters, digits, '.', '_', '-', '/', at most 255 characters)", at: nameField)
+            nameIsValid = false
+        } else if kind != "Service", !Self.isValidName(name) {
             context.error("metadata.name: '\(name)' is not a valid name (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)", at: nameField)
             nameIsValid = false
         }
@@ -141,7 +156,6 @@ struct DefinitionDecoder {
             return nil
         }
         guard let spec = context.mapping(specField) else { return nil }
-        let errorsBefore = context.diagnostics.count { $0.severity == .error }
         var references: [String: Field] = [:]
         let decoded: LocatedDefinition.Kind?
         switch kind {

@@ -21,7 +21,7 @@ struct Field {
         case .sequence: "a list"
         case .alias: "an alias"
         case .scalar(let scalar):
-            switch scalar.tag.rawValue {
+            switch node.tag.rawValue {
             case YAMLTags.null: "nothing (null)"
             case YAMLTags.bool: "a boolean"
             case YAMLTags.int: "a number"
@@ -32,7 +32,8 @@ struct Field {
     }
 
     var isNull: Bool {
-        if case .scalar(let scalar) = node { return scalar.tag.rawValue == YAMLTags.null }
+        // Node.tag resolves plain scalars (`~`, `null`, empty) through the resolver; Scalar.tag does not.
+        if case .scalar = node { return node.tag.rawValue == YAMLTags.null }
         return false
     }
 }
@@ -118,7 +119,7 @@ struct DecodingContext {
     }
 
     mutating func string(_ field: Field) -> String? {
-        guard case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null else {
+        guard case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null else {
             error("\(field.path): expected a string, found \(field.kindName)", at: field)
             return nil
         }
@@ -153,7 +154,7 @@ struct DecodingContext {
     }
 
     mutating func number(_ field: Field) -> Double? {
-        guard case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null,
+        guard case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null,
               let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")), value.isFinite
         else {
             error("\(field.path): expected a number, found \(describe(field))", at: field)
@@ -177,12 +178,12 @@ struct DecodingContext {
     }
 
     mutating func duration(_ field: Field) -> TimeSpan? {
-        guard case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null else {
+        guard case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null else {
             error("\(field.path): expected a duration such as 5m or 30d, found \(field.kindName)", at: field)
             return nil
         }
         guard let span = TimeSpan(parsing: scalar.string) else {
-            error("\(field.path): '\(scalar.string)' is not a duration (use a number and a unit: ms, s, m, h, d, w; e.g. 5m, 30d)", at: field)
+            error("\(field.path): '\(scalar.string)' is not a duration (use a number and a unit: ns, us, ms, s, m, h, d, w; e.g. 5m, 30d)", at: field)
             return nil
         }
         guard span.nanoseconds > 0 else {
@@ -194,7 +195,7 @@ struct DecodingContext {
 
     /// A ratio written as `99.9%` or `0.999`, strictly between 0 and 1 unless `allowOne`.
     mutating func ratio(_ field: Field, allowOne: Bool = false) -> Double? {
-        guard case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null else {
+        guard case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null else {
             error("\(field.path): expected a percentage such as 99.9% or a ratio such as 0.999, found \(field.kindName)", at: field)
             return nil
         }
@@ -228,7 +229,7 @@ struct DecodingContext {
     }
 
     mutating func stringList(_ field: Field) -> [String]? {
-        if case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null {
+        if case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null {
             // A single string where a list is expected is read as a list of one, as Kubernetes tools do.
             return [scalar.string]
         }
@@ -254,7 +255,7 @@ struct DecodingContext {
 
     /// A short rendering of a scalar for messages: `'abc'`, or the node kind.
     func describe(_ field: Field) -> String {
-        if case .scalar(let scalar) = field.node, scalar.tag.rawValue != YAMLTags.null { return "'\(scalar.string)'" }
+        if case .scalar(let scalar) = field.node, field.node.tag.rawValue != YAMLTags.null { return "'\(scalar.string)'" }
         return field.kindName
     }
 }

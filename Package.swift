@@ -53,6 +53,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Wiring: replay and backtest now; the services of `serve` later.
+        .target(
+            name: "GoalpostRuntime",
+            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The seeded B2B SaaS simulator used by `demo`, `simulate` and the tests.
         .target(
             name: "GoalpostSimulation",
@@ -69,6 +76,7 @@ let package = Package(
                 "GoalpostTelemetry",
                 "GoalpostEvaluation",
                 "GoalpostSimulation",
+                "GoalpostRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -77,7 +85,7 @@ let package = Package(
         // MARK: Test support and tests.
         .target(
             name: "GoalpostTestSupport",
-            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostSimulation"],
+            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostSimulation", "GoalpostRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -102,6 +110,11 @@ let package = Package(
             name: "GoalpostEvaluationTests",
             dependencies: ["GoalpostEvaluation", "GoalpostTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostRuntimeTests",
+            dependencies: ["GoalpostRuntime", "GoalpostSimulation", "GoalpostTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,89 @@
+import Foundation
+import GoalpostDefinitions
+import GoalpostEvaluation
+import GoalpostModel
+import GoalpostTelemetry
+
+/// Replays recorded telemetry through the evaluation engine in event time and reports every incident it would
+/// have opened, with detection delays against known onsets. The same engine a live server runs.
+public struct Backtest: Sendable {
+    /// What to replay and how.
+    public struct Configuration: Sendable {
+        /// The outcomes, customers and services.
+        public var catalog: Catalog
+        /// Deploys during the replayed period (for reports; investigations use them).
+        public var deploys: [Deploy]
+        /// Ground truth: when known problems started, for detection delay and alert-policy quality.
+        public var onsets: [KnownOnset]
+        /// Stop at the first bad line instead of skipping it.
+        public var strict: Bool
+        /// Keep evaluating this long after the last event, so incidents can resolve (default: 1 hour).
+        public var drainAfter: TimeSpan
+        public var engine: EvaluationEngine.Configuration
+
+        public init(catalog: Catalog, deploys: [Deploy] = [], onsets: [KnownOnset] = [], strict: Bool = false,
+                    drainAfter: TimeSpan = .hours(1), engine: EvaluationEngine.Configuration = .init()) {
+            self.catalog = catalog
+            self.deploys = deploys
+            self.onsets = onsets
+            self.strict = strict
+            self.drainAfter = drainAfter
+            self.engine = engine
+        }
+    }
+
+    public let configuration: Configuration
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// Replays `files` one after another (give rotated files in time order; signals of one period belong in one
+    /// file, as the Collector's file exporter writes them).
+    ///
+    /// - Parameters:
+    ///   - problems: told about each skipped line (`file:line: message`).
+    ///   - progress: told the bytes read so far in the current file and its size.
+    /// - Throws: `BacktestError` for a file that cannot be read, an engine that cannot be built, or (strict) a bad line.
+    public func run(
+        files: [String],
+        problems: (RecordedTelemetryError) -> Void = { _ in },
+        progress: (String, RecordedTelemetryProgress) -> Void = { _, _ in }
+    ) throws(BacktestError) -> BacktestReport {
+        var symbols = SymbolTable()
+        let engine: EvaluationEngine
+        do {
+            engine = try EvaluationEngine(catalog: configuration.catalog, configuration: configuration.engine, symbols: &symbols)
+        } catch {
+            throw BacktestError(message: "cannot evaluate: \(error)")
+        }
+        var driver = ReplayDriver(engine: engine)
+        var replay = BacktestReport.Replay()
+        for file in files {
+            var reader = RecordedTelemetryReader(path: file, configuration: .init(strict: configuration.strict))
+            do {
+                let summary = try reader.replay(symbols: &symbols, into: &driver, problems: problems) { progress(file, $0) }
+                replay.add(summary, file: file)
+            } catch {
+                throw BacktestError(message: error.description)
+            }
+        }
+        return finish(driver: driver, replay: replay)
+    }
+
+    /// Completes a replay fed by some other source (the demo's simulator): drains, then builds the report.
+    public func finish(driver: ReplayDriver, replay: BacktestReport.Replay) -> BacktestReport {
+        var driver = driver
+        if let last = driver.lastEventTime { driver.advance(to: last + configuration.drainAfter.nanoseconds) }
+        var replay = replay
+        replay.from = driver.firstEventTime
+        replay.to = driver.lastEventTime
+        replay.statistics = driver.engine.statistics
+        return BacktestReport.make(actions: driver.actions, replay: replay, onsets: configuration.onsets, deploys: configuration.deploys)
+    }
+}
+
+/// A backtest that could not run.
+public struct BacktestError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,68 @@
+import GoalpostEvaluation
+import GoalpostModel
+import GoalpostTelemetry
+
+/// Drives an `EvaluationEngine` from a stream of events in event time, the way a live server would see it:
+/// the evaluator ticks at each minute boundary the stream crosses, with whatever arrived before it.
+///
+/// Events a little out of order still count in their own minute (the engine's allowed lateness); the tick that
+/// already passed does not see them, as a live tick would not.
+public struct ReplayDriver: TelemetrySink, Sendable {
+    /// An incident action and the tick that produced it.
+    public struct TimedAction: Sendable, Hashable {
+        public var at: Int64
+        public var action: IncidentAction
+    }
+
+    public private(set) var engine: EvaluationEngine
+    /// Every action the engine returned, in order.
+    public private(set) var actions: [TimedAction] = []
+    /// The next minute boundary to tick at.
+    public private(set) var nextTick: Int64?
+    /// The first and last event times seen.
+    public private(set) var firstEventTime: Int64?
+    public private(set) var lastEventTime: Int64?
+    /// Called after each tick with its time and actions (to print or notify as the replay goes).
+    private let onTick: @Sendable (Int64, [IncidentAction]) -> Void
+
+    static let minute: Int64 = 60_000_000_000
+
+    public init(engine: EvaluationEngine, onTick: @escaping @Sendable (Int64, [IncidentAction]) -> Void = { _, _ in }) {
+        self.engine = engine
+        self.onTick = onTick
+    }
+
+    public mutating func receive(_ event: Event, symbols: SymbolTable) {
+        advance(to: event.timeUnixNano)
+        engine.ingest(event, symbols: symbols)
+        note(event.timeUnixNano)
+    }
+
+    public mutating func receive(_ sample: MetricSample, symbols: SymbolTable) {
+        advance(to: sample.timeUnixNano)
+        engine.ingest(sample, symbols: symbols)
+        note(sample.timeUnixNano)
+    }
+
+    private mutating func note(_ time: Int64) {
+        if firstEventTime == nil || time < firstEventTime ?? .max { firstEventTime = time }
+        if time > lastEventTime ?? .min { lastEventTime = time }
+    }
+
+    /// Ticks at every minute boundary up to and including `time`.
+    public mutating func advance(to time: Int64) {
+        guard let tick = nextTick else {
+            // The first tick is the boundary after the first event's minute.
+            nextTick = time - ((time % Self.minute) + Self.minute) % Self.minute + Self.minute
+            return
+        }
+        var next = tick
+        while time >= next {
+            let produced = engine.tick(now: next)
+            for action in produced { actions.append(TimedAction(at: next, action: action)) }
+            onTick(next, produced)
+            next += Self.minute
+        }
+        nextTick = next
+    }
+}

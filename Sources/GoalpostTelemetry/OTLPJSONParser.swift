@@ -34,7 +34,8 @@ struct OTLPJSONParser {
         eventNameKey = symbols.intern("event.name")
         guard scanner.peek() == ASCII.openBrace else {
             if let kind = scanner.valueKind {
-                throw scanner.syntaxError("expected an OTLP request object but found \(kind == "object" ? "a value" : "a \(kind)")")
+                let article = kind == "array" ? "an array" : kind == "null" ? "null" : "a \(kind)"
+                throw scanner.syntaxError("expected an OTLP request object but found \(article)")
             }
             throw scanner.syntaxError("expected an OTLP request object but found \(scanner.describeByte(at: scanner.pos))")
         }

@@ -98,8 +98,9 @@ public struct EvaluationEngine: Sendable {
     private var directory: [String: Customer]
     private var ranking: ImpactRanking
     private var closed: [Incident] = []
-    /// The newest minute accepted or ticked; events before `frontier − lateness` are too late.
-    private var frontierMinute: Int64 = .min
+    /// The newest minute accepted or ticked; events before `frontier − lateness` are too late. Starts far in
+    /// the past (not at `Int64.min`, so subtracting the lateness cannot wrap around).
+    private var frontierMinute: Int64 = -(1 << 62)
     private var lastTick: Int64?
     private var lastTrimHour: Int64 = .min
     /// When the engine first saw anything: cumulative series that started before are a baseline.

@@ -64,7 +64,8 @@ struct TieredSeries: Sendable {
     }
 
     /// The counts over `[start, end)`: the bucket containing `start` is weighted by how much of it the
-    /// window covers; the bucket containing `end` counts in full (it holds what has arrived so far).
+    /// window covers; the bucket containing `end` counts in full when it is the newest bucket (it holds what
+    /// has arrived so far), else it is weighted by overlap too.
     ///
     /// From minute buckets when the minute tier still covers `start` (exact when `start` falls on a minute
     /// boundary), else from hour buckets, where the weighting of the oldest hour is the only approximation:
@@ -90,12 +91,22 @@ struct TieredSeries: Sendable {
     static func weightedSum<Value: SeriesValue>(_ series: PrefixSeries<Value>, start: Int64, end: Int64, bucket: Int64) -> Value {
         let first = Time.floorDiv(start, bucket)
         let last = Time.floorDiv(end, bucket)
+        // The bucket containing `end` counts in full when it is the newest (the live edge: it holds what has
+        // arrived so far); a window ending in the past weighs it by overlap like the oldest one.
+        let live = (series.lastIndex ?? .min) <= last
         guard last > first else {
-            // The window lies inside one bucket (the newest): count what it holds.
-            return series.value(at: first)
+            let value = series.value(at: first)
+            return live ? value : value.scaled(by: Double(end - start) / Double(bucket))
         }
-        let covered = Double((first &+ 1) &* bucket &- start) / Double(bucket)
-        let whole = series.sum(from: first &+ 1, through: last)
-        return covered >= 1 ? whole + series.value(at: first) : whole + series.value(at: first).scaled(by: covered)
+        let startWeight = Double((first &+ 1) &* bucket &- start) / Double(bucket)
+        let endWeight = live ? 1 : Double(end &- last &* bucket) / Double(bucket)
+        var result = series.sum(from: first &+ 1, through: last &- 1)
+        let oldest = series.value(at: first)
+        result += startWeight >= 1 ? oldest : oldest.scaled(by: startWeight)
+        if endWeight > 0 {
+            let newest = series.value(at: last)
+            result += endWeight >= 1 ? newest : newest.scaled(by: endWeight)
+        }
+        return result
     }
 }

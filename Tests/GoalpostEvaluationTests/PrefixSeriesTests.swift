@@ -33,8 +33,11 @@ struct PrefixSeriesTests {
     func weightedEdges() {
         var series = PrefixSeries<Counts>(retention: 100)
         for minute in Int64(0)..<10 { series.add(Counts(good: 60, total: 60), at: minute) }
-        // [0:30, 5:00) in minutes: half of minute 0, minutes 1–4, and minute 5 in full (the live edge).
+        // [0:30, 5:00) in minutes: half of minute 0, minutes 1–4, and none of minute 5 (a window in the past).
         let sum = TieredSeries.weightedSum(series, start: 30 * Clock.second, end: 5 * Clock.minute, bucket: Clock.minute)
-        #expect(sum == Counts(good: 30 + 4 * 60 + 60, total: 30 + 4 * 60 + 60))
+        #expect(sum == Counts(good: 30 + 4 * 60, total: 30 + 4 * 60))
+        // Ending inside the newest bucket (the live edge), that bucket counts in full.
+        let live = TieredSeries.weightedSum(series, start: 30 * Clock.second, end: 9 * Clock.minute + 10 * Clock.second, bucket: Clock.minute)
+        #expect(live == Counts(good: 30 + 9 * 60, total: 30 + 9 * 60))
     }
 }

@@ -201,9 +201,6 @@ public struct CompiledFilter: Sendable {
         return next == Self.accept
     }
 
-    /// The number of predicate nodes, one per predicate of the expression.
-    var nodeCount: Int { nodes.count }
-
     // MARK: Compilation
 
     /// Emits `expression` so that it continues at `onTrue` or `onFalse`, and returns its entry node.

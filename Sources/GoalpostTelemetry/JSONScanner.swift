@@ -106,7 +106,8 @@ struct JSONScanner {
         guard offset < end else { return "end of input" }
         let b = base[offset]
         if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
-        return "byte 0x" + String(b, radix: 16, uppercase: true)
+        let hex = String(b, radix: 16, uppercase: true)
+        return "byte 0x" + (hex.count == 1 ? "0" + hex : hex)
     }
 
     func syntaxError(_ message: String, at offset: Int? = nil) -> DecodeFailure {

@@ -34,7 +34,8 @@ struct OTLPJSONParser {
         eventNameKey = symbols.intern("event.name")
         guard scanner.peek() == ASCII.openBrace else {
             if let kind = scanner.valueKind {
-                throw scanner.syntaxError("expected an OTLP request object but found \(kind == "object" ? "a value" : "a \(kind)")")
+                let article = kind == "array" ? "an array" : kind == "null" ? "null" : "a \(kind)"
+                throw scanner.syntaxError("expected an OTLP request object but found \(article)")
             }
             throw scanner.syntaxError("expected an OTLP request object but found \(scanner.describeByte(at: scanner.pos))")
         }
@@ -706,8 +707,13 @@ struct OTLPJSONParser {
         if try scanner.beginObject() {
             repeat {
                 let key = try scanner.readKey()
-                var known = true
+                guard Self.isAnyValueKey(key) else {
+                    try scanner.skipValue()
+                    continue
+                }
+                // protobuf's JSON mapping lets the last of several values win.
                 pending.json.removeLast(pending.json.count - start)
+                wrote = true
                 if key.equals("stringValue") || key.equals("string_value") {
                     appendJSONString(try scanner.readString())
                 } else if key.equals("intValue") || key.equals("int_value") {
@@ -720,18 +726,21 @@ struct OTLPJSONParser {
                     try writeArrayValue(depth: depth + 1)
                 } else if key.equals("kvlistValue") || key.equals("kvlist_value") {
                     try writeKeyValueList(depth: depth + 1)
-                } else if key.equals("bytesValue") || key.equals("bytes_value") {
+                } else {
                     pending.json.append(ASCII.quote)
                     try appendBytesAsHex()
                     pending.json.append(ASCII.quote)
-                } else {
-                    known = false
-                    try scanner.skipValue()
                 }
-                if known { wrote = true }
             } while try scanner.nextMember()
         }
         if !wrote { appendLiteral("null") }
+    }
+
+    private static func isAnyValueKey(_ key: ByteString) -> Bool {
+        key.equals("stringValue") || key.equals("string_value") || key.equals("intValue") || key.equals("int_value")
+            || key.equals("doubleValue") || key.equals("double_value") || key.equals("boolValue") || key.equals("bool_value")
+            || key.equals("arrayValue") || key.equals("array_value") || key.equals("kvlistValue") || key.equals("kvlist_value")
+            || key.equals("bytesValue") || key.equals("bytes_value")
     }
 
     private mutating func appendLiteral(_ text: String) {

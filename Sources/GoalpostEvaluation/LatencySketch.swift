@@ -1,0 +1,134 @@
+import Foundation
+import GoalpostModel
+
+/// A mergeable latency histogram with bounded relative error: log-spaced buckets, as in DDSketch
+/// (Masson, Rim, Lee, "DDSketch: a fast and fully-mergeable quantile sketch with relative-error
+/// guarantees", VLDB 2019).
+///
+/// A duration `x` (nanoseconds) goes into bucket `k = ⌈log_γ x⌉` with `γ = (1 + α) / (1 − α)`; the bucket's
+/// representative value `2γᵏ / (γ + 1)` is within a relative error `α` of every duration in the bucket, so a
+/// quantile read from the sketch is within `α` of the true quantile of the durations added. Sketches merge by
+/// adding bucket counts, exactly, which is what lets minutes roll up into scopes and windows.
+///
+/// Only buckets that hold something are stored (8 bytes each), so a quiet cell's minute costs a few bytes;
+/// at most `maximumBins` are kept, and past that the lowest buckets are folded together (the high quantiles,
+/// the ones alerts and reports read, keep their accuracy).
+public struct LatencySketch: Hashable, Sendable, Codable {
+    /// The relative accuracy α: 2%.
+    public static let relativeAccuracy = 0.02
+    /// The most buckets one sketch keeps: 256 buckets at 2% span durations over a factor of about 27,000
+    /// (1 ms to 27 s) before the lowest fold.
+    public static let maximumBins = 256
+
+    static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
+    static let inverseLogGamma = 1 / Foundation.log(gamma)
+    private static let countMask: UInt64 = (1 << 48) - 1
+
+    /// Non-empty buckets, sorted: the bucket index in the top 16 bits, its count in the low 48.
+    private var bins: [UInt64] = []
+    /// Durations of zero (or negative, which OTLP should not send): instant spans.
+    public private(set) var zeroCount: UInt64 = 0
+    /// Durations added in all.
+    public private(set) var count: UInt64 = 0
+
+    /// An empty sketch.
+    public init() {}
+
+    /// How many buckets hold something.
+    public var binCount: Int { bins.count }
+
+    /// Whether nothing was added.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Adds one duration.
+    @inline(__always)
+    public mutating func add(nanoseconds: Int64) {
+        count &+= 1
+        guard nanoseconds > 0 else {
+            zeroCount &+= 1
+            return
+        }
+        let key = Self.key(nanoseconds)
+        var low = 0
+        var high = bins.count
+        while low < high {
+            let middle = (low + high) >> 1
+            let middleKey = bins[middle] >> 48
+            if middleKey < key { low = middle + 1 } else { high = middle }
+        }
+        if low < bins.count, bins[low] >> 48 == key {
+            bins[low] &+= 1
+        } else {
+            bins.insert(key << 48 | 1, at: low)
+            if bins.count > Self.maximumBins { collapseLowest() }
+        }
+    }
+
+    /// Adds every duration of another sketch.
+    public mutating func merge(_ other: LatencySketch) {
+        guard other.count > 0 else { return }
+        count &+= other.count
+        zeroCount &+= other.zeroCount
+        if bins.isEmpty {
+            bins = other.bins
+            return
+        }
+        if other.bins.isEmpty { return }
+        var merged = [UInt64]()
+        merged.reserveCapacity(bins.count + other.bins.count)
+        var i = 0
+        var j = 0
+        while i < bins.count, j < other.bins.count {
+            let a = bins[i] >> 48
+            let b = other.bins[j] >> 48
+            if a == b {
+                merged.append(bins[i] &+ (other.bins[j] & Self.countMask))
+                i += 1
+                j += 1
+            } else if a < b {
+                merged.append(bins[i])
+                i += 1
+            } else {
+                merged.append(other.bins[j])
+                j += 1
+            }
+        }
+        merged.append(contentsOf: bins[i...])
+        merged.append(contentsOf: other.bins[j...])
+        bins = merged
+        while bins.count > Self.maximumBins { collapseLowest() }
+    }
+
+    /// The duration at quantile `q` (0 ≤ q ≤ 1) in nanoseconds, within the relative accuracy; `nil` when empty.
+    public func quantile(_ q: Double) -> Int64? {
+        guard count > 0, q.isFinite else { return nil }
+        let rank = min(max(q, 0), 1) * Double(count - 1)
+        var seen = Double(zeroCount)
+        if rank < seen { return 0 }
+        for bin in bins {
+            seen += Double(bin & Self.countMask)
+            if rank < seen { return Self.value(ofKey: bin >> 48) }
+        }
+        return bins.last.map { Self.value(ofKey: $0 >> 48) } ?? 0
+    }
+
+    /// The bucket index of a positive duration.
+    @inline(__always)
+    static func key(_ nanoseconds: Int64) -> UInt64 {
+        let raw = (Foundation.log(Double(nanoseconds)) * inverseLogGamma).rounded(.up)
+        return UInt64(max(0, min(raw, 65_535)))
+    }
+
+    /// The representative duration of a bucket: the point of least relative error within it.
+    static func value(ofKey key: UInt64) -> Int64 {
+        let upper = Foundation.pow(gamma, Double(key))
+        let value = 2 * upper / (gamma + 1)
+        return value >= Double(Int64.max) ? Int64.max : Int64(value.rounded())
+    }
+
+    private mutating func collapseLowest() {
+        guard bins.count >= 2 else { return }
+        bins[1] &+= bins[0] & Self.countMask
+        bins.removeFirst()
+    }
+}

@@ -1,0 +1,204 @@
+import GoalpostModel
+
+/// A window measured in the outcome's budgeting units.
+struct WindowMeasure: Sendable {
+    /// Good and valid events (for the low-traffic guard and reports).
+    var events: Counts
+    /// Bad events, or bad slices.
+    var bad: Double
+    /// What `bad` is a share of: valid events, or slices.
+    var base: Double
+
+    var badRatio: Double { base > 0 ? min(1, max(0, bad / base)) : 0 }
+}
+
+extension OutcomeAggregator {
+    var sliceNanos: Int64? { sliceMinutes.map { $0 * Time.nanosPerMinute } }
+
+    /// Measures scope `scope` over `[start, end)` (see `TieredSeries.counts(from:to:)` for the edges).
+    func measure(_ scope: Int, from start: Int64, to end: Int64) -> WindowMeasure {
+        let events = scopes[scope].series.counts(from: start, to: end)
+        switch outcome.budgeting {
+        case .occurrences:
+            return WindowMeasure(events: events, bad: events.bad, base: events.total)
+        case .timeslices:
+            let tally = slices(scope, from: start, to: end)
+            let elapsed = Double(max(0, end - start)) / Double(sliceNanos ?? Time.nanosPerMinute)
+            return WindowMeasure(events: events, bad: tally.bad, base: elapsed)
+        case .ratioTimeslices:
+            let tally = slices(scope, from: start, to: end)
+            return WindowMeasure(events: events, bad: tally.bad, base: tally.count)
+        }
+    }
+
+    /// The slice tally of one slice starting at `startMinute`, from the minute buckets.
+    func sliceTally(_ scope: Int, startMinute: Int64) -> SliceTally {
+        guard let sliceMinutes else { return .zero }
+        let counts = scopes[scope].series.minutes.sum(from: startMinute, through: startMinute + sliceMinutes - 1)
+        guard counts.total > 0, let ratio = counts.ratio else { return .zero }
+        switch outcome.budgeting {
+        case .timeslices(_, let threshold):
+            return SliceTally(bad: ratio < threshold ? 1 : 0, count: 1)
+        case .ratioTimeslices:
+            return SliceTally(bad: 1 - ratio, count: 1)
+        case .occurrences:
+            return .zero
+        }
+    }
+
+    /// Bad slices (and slices with traffic) over `[start, end)`, each slice weighted by how much of it the
+    /// window covers. Slices still in the minute tier are classified from minutes; older ones come from the
+    /// finalized hourly tallies, the oldest hour weighted like any bucket.
+    func slices(_ scope: Int, from start: Int64, to end: Int64) -> SliceTally {
+        guard let sliceNanos, end > start else { return .zero }
+        var result = SliceTally.zero
+        var loopStart = start
+        if !scopes[scope].series.minutesCover(start), let finalized = finalizedThroughHour, let series = scopes[scope].slices {
+            let finalizedEnd = (finalized + 1) * Time.nanosPerHour
+            if start < finalizedEnd {
+                result = TieredSeries.weightedSum(series, start: start, end: min(end, finalizedEnd), bucket: Time.nanosPerHour)
+                loopStart = finalizedEnd
+            }
+        }
+        var slice = Time.floorDiv(loopStart, sliceNanos)
+        while slice * sliceNanos < end {
+            let sliceStart = slice * sliceNanos
+            let overlap = min(end, sliceStart + sliceNanos) - max(loopStart, sliceStart)
+            if overlap > 0 {
+                let tally = sliceTally(scope, startMinute: sliceStart / Time.nanosPerMinute)
+                if tally != .zero { result += tally.scaled(by: Double(overlap) / Double(sliceNanos)) }
+            }
+            slice += 1
+        }
+        return result
+    }
+
+    /// Writes the slice tallies of every hour that can no longer receive events (timeslice budgeting).
+    mutating func finalizeSlices(frontierMinute: Int64, latenessMinutes: Int64) {
+        guard let sliceMinutes, firstMinute != .max else { return }
+        // Minutes before `frontier − lateness` are closed: an event for them would be dropped as too late.
+        let closedMinute = frontierMinute &- latenessMinutes
+        let lastClosedHour = Time.floorDiv(closedMinute, Time.minutesPerHour) - 1
+        var hour = (finalizedThroughHour ?? (Time.floorDiv(firstMinute, Time.minutesPerHour) - 1)) + 1
+        hour = max(hour, lastClosedHour - tiers.hourSlots)
+        while hour <= lastClosedHour {
+            for scope in scopes.indices where scopes[scope].series.hours.value(at: hour).total > 0 {
+                var tally = SliceTally.zero
+                var minute = hour * Time.minutesPerHour
+                while minute < (hour + 1) * Time.minutesPerHour {
+                    tally += sliceTally(scope, startMinute: minute)
+                    minute += sliceMinutes
+                }
+                if tally != .zero { scopes[scope].slices?.add(tally, at: hour) }
+            }
+            hour += 1
+        }
+        if lastClosedHour > (finalizedThroughHour ?? .min) { finalizedThroughHour = lastClosedHour }
+    }
+
+    // MARK: Budget
+
+    /// The budget window at `now`: where it starts and how long the whole window is.
+    func budgetWindow(at now: Int64) -> (start: Int64, length: Int64) {
+        switch outcome.window {
+        case .rolling(let span):
+            return (now &- span.nanoseconds, span.nanoseconds)
+        case .calendar(let period, _):
+            if let interval = calendar?.interval(containing: now) {
+                return (interval.start, interval.end - interval.start)
+            }
+            let length = period.nominalLength.nanoseconds
+            return (now &- length, length)
+        }
+    }
+
+    /// The allowed bad (events or slices) over the budget window at `now`, and what was spent.
+    func budget(_ scope: Int, at now: Int64) -> (measure: WindowMeasure, allowedBase: Double, start: Int64, length: Int64) {
+        let window = budgetWindow(at: now)
+        let measure = measure(scope, from: window.start, to: now)
+        let base: Double
+        switch outcome.budgeting {
+        case .occurrences, .ratioTimeslices: base = measure.base
+        case .timeslices: base = Double(window.length) / Double(sliceNanos ?? Time.nanosPerMinute)
+        }
+        return (measure, base, window.start, window.length)
+    }
+
+    // MARK: Rules
+
+    /// Evaluates every rule for a scope. `full` also measures rules that cannot fire (for status).
+    func evaluateRules(_ scope: Int, at now: Int64, full: Bool) -> [RuleStatus] {
+        let objective = scopes[scope].objective
+        let minEvents = Double(outcome.customers.minEvents)
+        var result = [RuleStatus]()
+        for (index, rule) in outcome.alerting.rules.enumerated() {
+            let threshold = thresholds[index]
+            let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
+            let shortBurn = BudgetMath.burnRate(badRatio: short.badRatio, objective: objective)
+            let lowTraffic = short.events.total < minEvents
+            let shortStatus = WindowBurn(window: rule.shortWindow, events: short.events, badRatio: short.badRatio, burnRate: shortBurn)
+            if !full, lowTraffic || shortBurn <= threshold {
+                result.append(RuleStatus(rule: rule, threshold: threshold, long: WindowBurn(window: rule.longWindow, events: .zero, badRatio: 0, burnRate: 0), short: shortStatus, lowTraffic: lowTraffic, firing: false))
+                continue
+            }
+            let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            let longBurn = BudgetMath.burnRate(badRatio: long.badRatio, objective: objective)
+            let firing = !lowTraffic && shortBurn > threshold && longBurn > threshold
+            result.append(RuleStatus(
+                rule: rule, threshold: threshold,
+                long: WindowBurn(window: rule.longWindow, events: long.events, badRatio: long.badRatio, burnRate: longBurn),
+                short: shortStatus, lowTraffic: lowTraffic, firing: firing
+            ))
+        }
+        return result
+    }
+
+    // MARK: Status
+
+    func status(_ scope: Int, at now: Int64) -> ScopeStatus {
+        let state = scopes[scope]
+        let objective = state.objective
+        let budget = budget(scope, at: now)
+        let remaining = BudgetMath.budgetRemaining(bad: budget.measure.bad, base: budget.allowedBase, objective: objective)
+        let hour = measure(scope, from: now &- Time.nanosPerHour, to: now)
+        let burn1h = BudgetMath.burnRate(badRatio: hour.badRatio, objective: objective)
+        let sli: Double?
+        switch outcome.budgeting {
+        case .occurrences: sli = budget.measure.events.ratio
+        case .timeslices, .ratioTimeslices: sli = budget.measure.base > 0 ? 1 - budget.measure.badRatio : nil
+        }
+        let rules = evaluateRules(scope, at: now, full: true)
+        let firing = rules.filter(\.firing).map(\.rule.severity).max()
+        let latency = sketches ? LatencySummary(state.series.latencies(from: now &- Time.nanosPerHour, to: now)) : nil
+        return ScopeStatus(
+            scope: state.scope, objective: objective, windowStart: budget.start, events: budget.measure.events, sli: sli,
+            budgetRemaining: remaining, burnRate1h: burn1h,
+            timeToExhaustion: BudgetMath.timeToExhaustion(remaining: remaining, burnRate: burn1h, window: TimeSpan(nanoseconds: budget.length)),
+            rules: rules, firing: firing, latency: latency
+        )
+    }
+
+    func status(at now: Int64) -> OutcomeStatus {
+        let customers = scopes.indices.dropFirst()
+            .map { status($0, at: now) }
+            .sorted { ($0.scope.customer ?? "") < ($1.scope.customer ?? "") }
+        return OutcomeStatus(outcome: outcome.name, at: now, global: status(0, at: now), customers: customers, openIncident: incident)
+    }
+
+    /// Each cell's counts over `[start, end)`.
+    func cellCounts(from start: Int64, to end: Int64, symbols: SymbolTable) -> [CellCounts] {
+        cells.indices.compactMap { index in
+            let counts = cells[index].series.counts(from: start, to: end)
+            guard counts.total != 0 else { return nil }
+            let key = cellTable.key(of: index)
+            let customerValue = key[key.startIndex]
+            var dimensions = [String: String]()
+            for (offset, name) in outcome.dimensions.enumerated() {
+                let value = key[key.startIndex + 1 + offset]
+                if !CellTable.same(value, Self.missing) { dimensions[name] = Self.text(value, symbols: symbols) }
+            }
+            let customer = CellTable.same(customerValue, Self.missing) ? nil : Self.text(customerValue, symbols: symbols)
+            return CellCounts(customer: customer, dimensions: dimensions, counts: counts)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import CZlib
+
+/// Streaming gzip decompression with zlib: feed compressed bytes as they come, get the plain
+/// bytes through a callback. Handles concatenated gzip members (what `cat a.gz b.gz` and
+/// many log rotators produce) and plain zlib streams.
+///
+/// A class because zlib keeps a pointer to its stream: the stream must not move.
+final class GzipInflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let output: UnsafeMutablePointer<UInt8>
+    private let outputCapacity: Int
+    /// True between members: the last member ended and no byte of a next one was seen.
+    private(set) var atMemberBoundary = true
+
+    struct Failure: Error {
+        var message: String
+    }
+
+    init(outputCapacity: Int = 1 << 18) throws(Failure) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        self.outputCapacity = outputCapacity
+        output = .allocate(capacity: outputCapacity)
+        // windowBits 15 + 32: the largest window, and detect a gzip or zlib header.
+        let status = inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            output.deallocate()
+            stream.deallocate()
+            throw Failure(message: "zlib could not start (status \(status))")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        output.deallocate()
+    }
+
+    /// Whether zlib may still hold output for the input given so far (its last call filled the buffer).
+    private var mayHoldOutput = false
+
+    /// Hands zlib the next compressed bytes; they must stay valid until `next()` returns nil.
+    func feed(_ input: UnsafeRawBufferPointer) {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+    }
+
+    /// The next run of plain bytes from the input fed so far (valid until the next call), or nil
+    /// when that input is used up.
+    func next() throws(Failure) -> UnsafeRawBufferPointer? {
+        while true {
+            if stream.pointee.avail_in == 0 && !mayHoldOutput { return nil }
+            if atMemberBoundary {
+                // Another member follows the one that ended (or the first one starts).
+                guard stream.pointee.avail_in > 0 else { return nil }
+                guard inflateReset(stream) == Z_OK else { throw Failure(message: "zlib could not restart") }
+                atMemberBoundary = false
+            }
+            stream.pointee.next_out = output
+            stream.pointee.avail_out = uInt(outputCapacity)
+            let status = CZlib.inflate(stream, Z_NO_FLUSH)
+            let produced = outputCapacity - Int(stream.pointee.avail_out)
+            let plain = UnsafeRawBufferPointer(start: output, count: produced)
+            switch status {
+            case Z_OK:
+                mayHoldOutput = stream.pointee.avail_out == 0
+            case Z_STREAM_END:
+                atMemberBoundary = true
+                mayHoldOutput = false
+            case Z_BUF_ERROR:
+                // No progress possible without more input.
+                mayHoldOutput = false
+                if produced == 0 { return nil }
+            case Z_NEED_DICT, Z_DATA_ERROR:
+                let detail = stream.pointee.msg.map { String(cString: $0) } ?? "invalid data"
+                throw Failure(message: "corrupt gzip data (\(detail))")
+            case Z_MEM_ERROR:
+                throw Failure(message: "out of memory while decompressing")
+            default:
+                throw Failure(message: "gzip decompression failed (zlib status \(status))")
+            }
+            if produced > 0 { return plain }
+        }
+    }
+}

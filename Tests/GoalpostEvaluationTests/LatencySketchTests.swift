@@ -1,0 +1,55 @@
+import Foundation
+import GoalpostModel
+import Testing
+@testable import GoalpostEvaluation
+
+struct LatencySketchTests {
+    @Test("quantiles stay within the 2% relative accuracy (seeded)", arguments: [1 as UInt64, 2, 3])
+    func accuracy(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        var sketch = LatencySketch()
+        var values = [Int64]()
+        for _ in 0..<5000 {
+            // Log-uniform between 1 ms and 2 s.
+            let value = Int64(exp(Double.random(in: log(1e6)...log(2e9), using: &random)))
+            values.append(value)
+            sketch.add(nanoseconds: value)
+        }
+        values.sort()
+        for q in [0.5, 0.9, 0.99] {
+            let exact = Double(values[Int(q * Double(values.count - 1))])
+            let estimate = Double(try #require(sketch.quantile(q)))
+            #expect(abs(estimate - exact) / exact <= LatencySketch.relativeAccuracy + 1e-9, "q\(q): \(estimate) vs \(exact)")
+        }
+    }
+
+    @Test("merging sketches equals adding every value to one")
+    func merge() {
+        var random = SeededGenerator(seed: 7)
+        var whole = LatencySketch()
+        var left = LatencySketch()
+        var right = LatencySketch()
+        for index in 0..<2000 {
+            let value = Int64.random(in: 0...3_000_000_000, using: &random)
+            whole.add(nanoseconds: value)
+            if index % 3 == 0 { left.add(nanoseconds: value) } else { right.add(nanoseconds: value) }
+        }
+        left.merge(right)
+        #expect(left == whole)
+        #expect(left.count == 2000)
+    }
+
+    @Test("a sketch keeps at most its maximum number of buckets")
+    func bounded() {
+        var sketch = LatencySketch()
+        var value = 1.0
+        while value < 9e18 {
+            sketch.add(nanoseconds: Int64(value))
+            value *= 1.01
+        }
+        #expect(sketch.binCount <= LatencySketch.maximumBins)
+        // The high quantiles keep their accuracy when the lowest buckets fold.
+        let top = Double(sketch.quantile(1) ?? 0)
+        #expect(abs(top - value / 1.01) / (value / 1.01) <= LatencySketch.relativeAccuracy + 1e-9)
+    }
+}

@@ -40,7 +40,7 @@ public struct OTLPJSONDecoder: Sendable {
         into sink: inout some TelemetrySink
     ) throws(TelemetryDecodingError) -> DecodeSummary {
         try parse(bytes, symbols: &symbols)
-        return deliver(to: &sink)
+        return deliver(to: &sink, symbols: symbols)
     }
 
     /// Decodes and delivers nothing: for measuring the parse alone.
@@ -79,7 +79,7 @@ public struct OTLPJSONDecoder: Sendable {
     }
 
     /// Hands the pending events and samples to the sink and clears them.
-    mutating func deliver(to sink: inout some TelemetrySink) -> DecodeSummary {
+    mutating func deliver(to sink: inout some TelemetrySink, symbols: SymbolTable) -> DecodeSummary {
         let attributes = pending.attributes
         for item in pending.events {
             let resource = pending.resources[item.resource]
@@ -95,7 +95,7 @@ public struct OTLPJSONDecoder: Sendable {
             event.attributes.removeAll(keepingCapacity: true)
             event.attributes.append(contentsOf: attributes[resource.attributes])
             event.attributes.append(contentsOf: attributes[item.attributes])
-            sink.receive(event)
+            sink.receive(event, symbols: symbols)
         }
         for item in pending.samples {
             let resource = pending.resources[item.resource]
@@ -107,7 +107,7 @@ public struct OTLPJSONDecoder: Sendable {
                 timeUnixNano: item.timeUnixNano, startTimeUnixNano: item.startTimeUnixNano,
                 service: resource.service, name: item.name, temporality: item.temporality,
                 attributes: combined, value: item.value
-            ))
+            ), symbols: symbols)
         }
         let summary = pending.summary
         pending.removeAll()

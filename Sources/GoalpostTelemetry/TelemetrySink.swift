@@ -5,11 +5,15 @@ import GoalpostModel
 /// Decoders reuse their event storage between calls, so an event's attribute array is only
 /// cheap to read inside `receive`; keeping the event (a value) is always safe, it just copies
 /// the attributes then.
+///
+/// `symbols` is the table the decoder interned the event into, as it is at that moment: a sink that resolves
+/// symbols (the evaluation engine does, for customer ids) must use it rather than a copy taken earlier,
+/// which would not know strings interned since.
 public protocol TelemetrySink {
     /// Receives one span or log record turned into an `Event`.
-    mutating func receive(_ event: Event)
+    mutating func receive(_ event: Event, symbols: SymbolTable)
     /// Receives one metric data point reduced to a `MetricSample`.
-    mutating func receive(_ sample: MetricSample)
+    mutating func receive(_ sample: MetricSample, symbols: SymbolTable)
 }
 
 /// What one decode delivered, and what it skipped on purpose.

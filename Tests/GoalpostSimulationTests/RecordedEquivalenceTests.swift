@@ -8,8 +8,8 @@ import Testing
 struct RecordedEquivalenceTests {
     struct Collector: TelemetrySink {
         var events: [Event] = []
-        mutating func receive(_ event: Event) { events.append(event) }
-        mutating func receive(_ sample: MetricSample) {}
+        mutating func receive(_ event: Event, symbols: SymbolTable) { events.append(event) }
+        mutating func receive(_ sample: MetricSample, symbols: SymbolTable) {}
     }
 
     /// An event with its strings resolved, comparable across symbol tables.

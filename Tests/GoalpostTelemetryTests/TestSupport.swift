@@ -8,8 +8,8 @@ struct CollectingSink: TelemetrySink {
     var events: [Event] = []
     var samples: [MetricSample] = []
 
-    mutating func receive(_ event: Event) { events.append(event) }
-    mutating func receive(_ sample: MetricSample) { samples.append(sample) }
+    mutating func receive(_ event: Event, symbols: SymbolTable) { events.append(event) }
+    mutating func receive(_ sample: MetricSample, symbols: SymbolTable) { samples.append(sample) }
 }
 
 /// An event with its symbols resolved to strings, so expectations read as text.

@@ -126,6 +126,31 @@ extension OutcomeAggregator {
 
     // MARK: Rules
 
+    /// The most severe rule firing for a scope, and the shortest short window among those firing.
+    ///
+    /// The tick's path: short window first (the low-traffic guard and most quiet scopes stop there), the
+    /// long window only when the short one burns past the threshold; nothing is allocated.
+    func firing(_ scope: Int, at now: Int64) -> (severity: Severity?, shortWindow: TimeSpan?) {
+        let objective = scopes[scope].objective
+        let minEvents = Double(outcome.customers.minEvents)
+        var severity: Severity?
+        var shortest: TimeSpan?
+        let rules = outcome.alerting.rules
+        for index in rules.indices {
+            let rule = rules[index]
+            if let severity, severity >= rule.severity, let shortest, shortest <= rule.shortWindow { continue }
+            let threshold = thresholds[index]
+            let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
+            guard short.events.total >= minEvents,
+                  BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
+            let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            guard BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
+            severity = max(severity ?? rule.severity, rule.severity)
+            shortest = min(shortest ?? rule.shortWindow, rule.shortWindow)
+        }
+        return (severity, shortest)
+    }
+
     /// Evaluates every rule for a scope. `full` also measures rules that cannot fire (for status).
     func evaluateRules(_ scope: Int, at now: Int64, full: Bool) -> [RuleStatus] {
         let objective = scopes[scope].objective

@@ -10,9 +10,11 @@ struct CellTable: Sendable {
     let width: Int
     /// All keys, `width` values each, in cell order.
     private(set) var keys: [AttributeValue] = []
+    /// Full hashes per cell, read only when the table grows.
     private var hashes: [UInt64] = []
-    /// Cell index + 1 per slot; 0 is empty. A power of two long.
-    private var slots: [Int32]
+    /// Per slot: the hash's top 32 bits and the cell index + 1 (0 is empty), so a probe compares the hash
+    /// without touching any other array. A power of two long.
+    private var slots: [UInt64]
 
     init(width: Int) {
         self.width = max(1, width)
@@ -32,19 +34,22 @@ struct CellTable: Sendable {
     mutating func findOrInsert(_ key: [AttributeValue]) -> (index: Int, inserted: Bool) {
         var hash: UInt64 = 0x243F_6A88_85A3_08D3
         for position in 0..<width { hash = Self.mix(hash, key[position]) }
+        let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         while true {
-            let entry = Int(slots[slot])
+            let entry = slots[slot]
             if entry == 0 { break }
-            let cell = entry - 1
-            if hashes[cell] == hash, equal(cell, key) { return (cell, false) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let cell = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if equal(cell, key) { return (cell, false) }
+            }
             slot = (slot + 1) & mask
         }
         let cell = hashes.count
         hashes.append(hash)
         for position in 0..<width { keys.append(key[position]) }
-        slots[slot] = Int32(truncatingIfNeeded: cell + 1)
+        slots[slot] = tag | UInt64(cell + 1)
         if hashes.count * 2 > slots.count { grow() }
         return (cell, true)
     }
@@ -57,12 +62,12 @@ struct CellTable: Sendable {
     }
 
     private mutating func grow() {
-        var bigger = [Int32](repeating: 0, count: slots.count * 2)
+        var bigger = [UInt64](repeating: 0, count: slots.count * 2)
         let mask = bigger.count - 1
         for (cell, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
             while bigger[slot] != 0 { slot = (slot + 1) & mask }
-            bigger[slot] = Int32(truncatingIfNeeded: cell + 1)
+            bigger[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(cell + 1)
         }
         slots = bigger
     }

@@ -38,6 +38,7 @@ public struct SliceTally: Hashable, Sendable, Codable {
     /// Slices counted.
     public var count: Double
 
+    /// A tally of `bad` bad slices out of `count`.
     public init(bad: Double = 0, count: Double = 0) {
         self.bad = bad
         self.count = count

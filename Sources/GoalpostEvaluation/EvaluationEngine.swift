@@ -36,6 +36,7 @@ public struct EvaluationEngine: Sendable {
         /// Whether to keep latency sketches (percentiles in status and reports).
         public var latencySketches: Bool
 
+        /// Options; every one has a default.
         public init(
             allowedLateness: TimeSpan = .minutes(5), maximumClockSkew: TimeSpan = .minutes(2),
             minuteTier: TimeSpan = .hours(8), hourTierMargin: TimeSpan = .hours(2),
@@ -82,6 +83,7 @@ public struct EvaluationEngine: Sendable {
         /// Cumulative series that restarted (their counts were taken from zero).
         public var counterResets = 0
 
+        /// Nothing received yet.
         public init() {}
     }
 

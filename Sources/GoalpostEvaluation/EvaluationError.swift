@@ -9,6 +9,7 @@ public struct EvaluationError: Error, Hashable, Sendable, CustomStringConvertibl
     /// What is wrong.
     public var message: String
 
+    /// An error about `outcome` (or the engine's configuration when `nil`).
     public init(outcome: String?, message: String) {
         self.outcome = outcome
         self.message = message

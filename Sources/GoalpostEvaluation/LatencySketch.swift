@@ -60,11 +60,14 @@ public struct LatencySketch: Hashable, Sendable, Codable {
             bins[low] &+= 1
         } else {
             bins.insert(key << 48 | 1, at: low)
-            if bins.count > Self.maximumBins { collapseLowest() }
+            if bins.count > Self.maximumBins { collapseLowest(1) }
         }
     }
 
     /// Adds every duration of another sketch.
+    ///
+    /// In place: one walk over both sorted bucket lists, inserting only the buckets this sketch lacks (a
+    /// scope's sketch soon holds every bucket its cells use, so roll-ups rarely allocate).
     public mutating func merge(_ other: LatencySketch) {
         guard other.count > 0 else { return }
         count &+= other.count
@@ -73,30 +76,28 @@ public struct LatencySketch: Hashable, Sendable, Codable {
             bins = other.bins
             return
         }
-        if other.bins.isEmpty { return }
-        var merged = [UInt64]()
-        merged.reserveCapacity(bins.count + other.bins.count)
-        var i = 0
-        var j = 0
-        while i < bins.count, j < other.bins.count {
-            let a = bins[i] >> 48
-            let b = other.bins[j] >> 48
-            if a == b {
-                merged.append(bins[i] &+ (other.bins[j] & Self.countMask))
-                i += 1
-                j += 1
-            } else if a < b {
-                merged.append(bins[i])
-                i += 1
+        // A small sketch into a big one (a cell into its scope): binary search; else walk both lists.
+        let search = bins.count > 8 * other.bins.count
+        var position = 0
+        for bin in other.bins {
+            let key = bin >> 48
+            if search {
+                var high = bins.count
+                while position < high {
+                    let middle = (position + high) >> 1
+                    if bins[middle] >> 48 < key { position = middle + 1 } else { high = middle }
+                }
             } else {
-                merged.append(other.bins[j])
-                j += 1
+                while position < bins.count, bins[position] >> 48 < key { position += 1 }
             }
+            if position < bins.count, bins[position] >> 48 == key {
+                bins[position] &+= bin & Self.countMask
+            } else {
+                bins.insert(bin, at: position)
+            }
+            position += 1
         }
-        merged.append(contentsOf: bins[i...])
-        merged.append(contentsOf: other.bins[j...])
-        bins = merged
-        while bins.count > Self.maximumBins { collapseLowest() }
+        if bins.count > Self.maximumBins { collapseLowest(bins.count - Self.maximumBins) }
     }
 
     /// The duration at quantile `q` (0 ≤ q ≤ 1) in nanoseconds, within the relative accuracy; `nil` when empty.
@@ -126,9 +127,12 @@ public struct LatencySketch: Hashable, Sendable, Codable {
         return value >= Double(Int64.max) ? Int64.max : Int64(value.rounded())
     }
 
-    private mutating func collapseLowest() {
-        guard bins.count >= 2 else { return }
-        bins[1] &+= bins[0] & Self.countMask
-        bins.removeFirst()
+    /// Folds the lowest `excess` buckets into the one above them.
+    private mutating func collapseLowest(_ excess: Int) {
+        guard excess > 0, bins.count > excess else { return }
+        var folded: UInt64 = 0
+        for bin in bins[0..<excess] { folded &+= bin & Self.countMask }
+        bins[excess] &+= folded
+        bins.removeFirst(excess)
     }
 }

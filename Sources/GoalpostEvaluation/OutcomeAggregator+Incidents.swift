@@ -20,14 +20,7 @@ extension OutcomeAggregator {
             // A scope without data in its longest rule window cannot fire; a quiet one needs no evaluation.
             let idle = scopes[scope].series.lastMinute < Time.floorDiv(quietBefore, Time.nanosPerMinute)
             if idle, !scopes[scope].machine.isOpen { continue }
-            var firing: Severity?
-            var shortest: TimeSpan?
-            if !idle {
-                for rule in evaluateRules(scope, at: now, full: false) where rule.firing {
-                    firing = max(firing ?? rule.rule.severity, rule.rule.severity)
-                    shortest = min(shortest ?? rule.rule.shortWindow, rule.rule.shortWindow)
-                }
-            }
+            let (firing, shortest) = idle ? (nil, nil) : self.firing(scope, at: now)
             if let shortest { scopes[scope].firingShortWindow = shortest }
             if let transition = scopes[scope].machine.step(firing: firing, now: now) {
                 transitions.append((scope, transition))

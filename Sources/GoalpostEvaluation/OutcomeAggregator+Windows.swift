@@ -126,31 +126,49 @@ extension OutcomeAggregator {
 
     // MARK: Rules
 
-    /// Evaluates every rule for a scope. `full` also measures rules that cannot fire (for status).
-    func evaluateRules(_ scope: Int, at now: Int64, full: Bool) -> [RuleStatus] {
+    /// The most severe rule firing for a scope, and the shortest short window among those firing.
+    ///
+    /// The tick's path: short window first (the low-traffic guard and most quiet scopes stop there), the
+    /// long window only when the short one burns past the threshold; nothing is allocated.
+    func firing(_ scope: Int, at now: Int64) -> (severity: Severity?, shortWindow: TimeSpan?) {
         let objective = scopes[scope].objective
         let minEvents = Double(outcome.customers.minEvents)
-        var result = [RuleStatus]()
-        for (index, rule) in outcome.alerting.rules.enumerated() {
+        var severity: Severity?
+        var shortest: TimeSpan?
+        let rules = outcome.alerting.rules
+        for index in rules.indices {
+            let rule = rules[index]
+            if let severity, severity >= rule.severity, let shortest, shortest <= rule.shortWindow { continue }
             let threshold = thresholds[index]
             let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
-            let shortBurn = BudgetMath.burnRate(badRatio: short.badRatio, objective: objective)
-            let lowTraffic = short.events.total < minEvents
-            let shortStatus = WindowBurn(window: rule.shortWindow, events: short.events, badRatio: short.badRatio, burnRate: shortBurn)
-            if !full, lowTraffic || shortBurn <= threshold {
-                result.append(RuleStatus(rule: rule, threshold: threshold, long: WindowBurn(window: rule.longWindow, events: .zero, badRatio: 0, burnRate: 0), short: shortStatus, lowTraffic: lowTraffic, firing: false))
-                continue
-            }
+            guard short.events.total >= minEvents,
+                  BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
             let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            guard BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
+            severity = max(severity ?? rule.severity, rule.severity)
+            shortest = min(shortest ?? rule.shortWindow, rule.shortWindow)
+        }
+        return (severity, shortest)
+    }
+
+    /// Evaluates every rule for a scope, both windows each, for status and reports.
+    func evaluateRules(_ scope: Int, at now: Int64) -> [RuleStatus] {
+        let objective = scopes[scope].objective
+        let minEvents = Double(outcome.customers.minEvents)
+        return outcome.alerting.rules.enumerated().map { index, rule in
+            let threshold = thresholds[index]
+            let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
+            let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            let shortBurn = BudgetMath.burnRate(badRatio: short.badRatio, objective: objective)
             let longBurn = BudgetMath.burnRate(badRatio: long.badRatio, objective: objective)
-            let firing = !lowTraffic && shortBurn > threshold && longBurn > threshold
-            result.append(RuleStatus(
+            let lowTraffic = short.events.total < minEvents
+            return RuleStatus(
                 rule: rule, threshold: threshold,
                 long: WindowBurn(window: rule.longWindow, events: long.events, badRatio: long.badRatio, burnRate: longBurn),
-                short: shortStatus, lowTraffic: lowTraffic, firing: firing
-            ))
+                short: WindowBurn(window: rule.shortWindow, events: short.events, badRatio: short.badRatio, burnRate: shortBurn),
+                lowTraffic: lowTraffic, firing: !lowTraffic && shortBurn > threshold && longBurn > threshold
+            )
         }
-        return result
     }
 
     // MARK: Status
@@ -167,7 +185,7 @@ extension OutcomeAggregator {
         case .occurrences: sli = budget.measure.events.ratio
         case .timeslices, .ratioTimeslices: sli = budget.measure.base > 0 ? 1 - budget.measure.badRatio : nil
         }
-        let rules = evaluateRules(scope, at: now, full: true)
+        let rules = evaluateRules(scope, at: now)
         let firing = rules.filter(\.firing).map(\.rule.severity).max()
         let latency = sketches ? LatencySummary(state.series.latencies(from: now &- Time.nanosPerHour, to: now)) : nil
         return ScopeStatus(

@@ -20,17 +20,48 @@ struct CellState: Sendable {
     /// The customer scope the cell rolls up into, or −1.
     var scope: Int32
     var series: TieredSeries
-    /// The minute and slot of the cell's current staged bucket (see `OutcomeAggregator.staged`).
-    var stagedMinute: Int64 = .min
-    var stagedSlot: Int32 = -1
 }
 
-/// Counts of one cell and minute gathered since the last tick.
-struct StagedBucket: Sendable {
-    var cell: Int32
-    var minute: Int64
-    var counts: Counts
-    var sketch: LatencySketch
+/// Counts of (cell, minute) pairs gathered since the last tick, as parallel arrays: the routing hot path
+/// touches only the small arrays it needs (which slot a cell uses, that slot's counts and sketch).
+struct Staging: Sendable {
+    /// Per cell: the minute of its current slot (`.min` when none) and the slot, side by side so the hot
+    /// path reads one cache line.
+    var current: [(minute: Int64, slot: Int)] = []
+    /// Per slot.
+    var cells: [Int32] = []
+    var minutes: [Int64] = []
+    var counts: [Counts] = []
+    var sketches: [LatencySketch] = []
+
+    var isEmpty: Bool { cells.isEmpty }
+
+    /// The slot of `cell` for `minute`, opening one when the cell has none for that minute.
+    @inline(__always)
+    mutating func slot(cell: Int, minute: Int64) -> Int {
+        let known = current[cell]
+        if known.minute == minute { return known.slot }
+        let slot = cells.count
+        cells.append(Int32(truncatingIfNeeded: cell))
+        minutes.append(minute)
+        counts.append(.zero)
+        sketches.append(LatencySketch())
+        current[cell] = (minute, slot)
+        return slot
+    }
+
+    mutating func addCell() {
+        current.append((.min, -1))
+    }
+
+    mutating func clear() {
+        for cell in cells { current[Int(cell)] = (.min, -1) }
+        let release = cells.capacity > 65_536
+        cells.removeAll(keepingCapacity: !release)
+        minutes.removeAll(keepingCapacity: !release)
+        counts.removeAll(keepingCapacity: !release)
+        sketches.removeAll(keepingCapacity: !release)
+    }
 }
 
 /// Everything the engine keeps for one outcome: its cells, its scopes, and its open incident.
@@ -55,7 +86,7 @@ struct OutcomeAggregator: Sendable {
     /// Index 0 is the global scope.
     var scopes: [ScopeState]
     var customerScopes: [AttributeValue: Int32] = [:]
-    var staged: [StagedBucket] = []
+    var staging = Staging()
     /// Scratch key for cell lookups, reused so routing does not allocate.
     var scratch: [AttributeValue]
     /// Every hour at or before this has its slice tallies written (timeslice budgeting).
@@ -154,11 +185,12 @@ struct OutcomeAggregator: Sendable {
         if let filter = indicator.filter, !filter.matches(event, symbols: symbols) { return false }
         let good = indicator.isGood(event, symbols: symbols)
         let cell = cellIndex(event.attributes, symbols: symbols, directory: directory)
-        let slot = stagedSlot(cell: cell, minute: minute)
-        staged[slot].counts.total += 1
-        if good { staged[slot].counts.good += 1 }
+        if minute < firstMinute { firstMinute = minute }
+        let slot = staging.slot(cell: cell, minute: minute)
+        staging.counts[slot].total += 1
+        if good { staging.counts[slot].good += 1 }
         if sketches, event.signal == .span || event.durationNanos > 0 {
-            staged[slot].sketch.add(nanoseconds: event.durationNanos)
+            staging.sketches[slot].add(nanoseconds: event.durationNanos)
         }
         return true
     }
@@ -166,19 +198,9 @@ struct OutcomeAggregator: Sendable {
     /// Counts good and total derived from a metric sample.
     mutating func ingest(_ counts: Counts, attributes: [Attribute], minute: Int64, symbols: SymbolTable, directory: [String: Customer]) {
         let cell = cellIndex(attributes, symbols: symbols, directory: directory)
-        let slot = stagedSlot(cell: cell, minute: minute)
-        staged[slot].counts = staged[slot].counts + counts
-    }
-
-    @inline(__always)
-    private mutating func stagedSlot(cell: Int, minute: Int64) -> Int {
-        if cells[cell].stagedMinute == minute { return Int(cells[cell].stagedSlot) }
         if minute < firstMinute { firstMinute = minute }
-        let slot = staged.count
-        staged.append(StagedBucket(cell: Int32(truncatingIfNeeded: cell), minute: minute, counts: .zero, sketch: LatencySketch()))
-        cells[cell].stagedMinute = minute
-        cells[cell].stagedSlot = Int32(truncatingIfNeeded: slot)
-        return slot
+        let slot = staging.slot(cell: cell, minute: minute)
+        staging.counts[slot] += counts
     }
 
     /// The cell of an event's attributes: one pass over them picks the customer and dimension values
@@ -224,6 +246,7 @@ struct OutcomeAggregator: Sendable {
             }
         }
         cells.append(CellState(scope: scopeIndex, series: TieredSeries(tiers: tiers, hourSketches: false)))
+        staging.addCell()
     }
 
     /// An attribute value as text (customer ids and dimension values in reports).
@@ -250,18 +273,29 @@ struct OutcomeAggregator: Sendable {
 
     /// Adds the staged buckets to the cell, customer and global series.
     mutating func flush() {
-        guard !staged.isEmpty else { return }
-        for entry in staged {
-            let cell = Int(entry.cell)
-            let sketch: LatencySketch? = entry.sketch.isEmpty ? nil : entry.sketch
-            cells[cell].series.add(entry.counts, sketch: sketch, minute: entry.minute)
-            cells[cell].stagedMinute = .min
-            cells[cell].stagedSlot = -1
+        guard !staging.isEmpty else { return }
+        // The global scope's latencies are gathered per minute first (usually one or two minutes per tick)
+        // and added once, instead of merging every cell's sketch into the minute and the hour sketch.
+        var globalSketches: [(minute: Int64, sketch: LatencySketch)] = []
+        for slot in staging.cells.indices {
+            let cell = Int(staging.cells[slot])
+            let minute = staging.minutes[slot]
+            let counts = staging.counts[slot]
+            let sketch: LatencySketch? = staging.sketches[slot].isEmpty ? nil : staging.sketches[slot]
+            cells[cell].series.add(counts, sketch: sketch, minute: minute)
             let scope = Int(cells[cell].scope)
-            if scope > 0 { scopes[scope].series.add(entry.counts, sketch: sketch, minute: entry.minute) }
-            scopes[0].series.add(entry.counts, sketch: sketch, minute: entry.minute)
+            if scope > 0 { scopes[scope].series.add(counts, sketch: sketch, minute: minute) }
+            scopes[0].series.add(counts, sketch: nil, minute: minute)
+            if let sketch {
+                if let index = globalSketches.firstIndex(where: { $0.minute == minute }) {
+                    globalSketches[index].sketch.merge(sketch)
+                } else {
+                    globalSketches.append((minute, sketch))
+                }
+            }
         }
-        staged.removeAll(keepingCapacity: true)
+        for (minute, sketch) in globalSketches { scopes[0].series.add(.zero, sketch: sketch, minute: minute) }
+        staging.clear()
     }
 
     /// Drops buckets the tiers no longer keep (memory follows cells × tiers, not time).
@@ -272,7 +306,6 @@ struct OutcomeAggregator: Sendable {
             scopes[index].series.trim(frontierMinute: frontierMinute, tiers: tiers)
             scopes[index].slices?.evict(through: hourLimit)
         }
-        if staged.isEmpty, staged.capacity > 4096 { staged = [] }
     }
 
     /// Buckets held by this outcome's cells and scopes.

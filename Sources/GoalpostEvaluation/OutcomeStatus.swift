@@ -13,6 +13,7 @@ public struct OutcomeStatus: Hashable, Sendable, Codable {
     /// The open incident of the outcome, if any.
     public var openIncident: Incident?
 
+    /// A status; the engine builds these.
     public init(outcome: String, at: Int64, global: ScopeStatus, customers: [ScopeStatus], openIncident: Incident?) {
         self.outcome = outcome
         self.at = at
@@ -47,6 +48,7 @@ public struct ScopeStatus: Hashable, Sendable, Codable {
     /// Latency percentiles over the last hour, when the indicator's events carry durations.
     public var latency: LatencySummary?
 
+    /// A scope's status; the engine builds these.
     public init(
         scope: Scope, objective: Double, windowStart: Int64, events: Counts, sli: Double?, budgetRemaining: Double,
         burnRate1h: Double, timeToExhaustion: TimeSpan?, rules: [RuleStatus], firing: Severity?, latency: LatencySummary?
@@ -76,6 +78,7 @@ public struct WindowBurn: Hashable, Sendable, Codable {
     /// `badRatio / (1 − objective)`.
     public var burnRate: Double
 
+    /// A window's measurement.
     public init(window: TimeSpan, events: Counts, badRatio: Double, burnRate: Double) {
         self.window = window
         self.events = events
@@ -99,6 +102,7 @@ public struct RuleStatus: Hashable, Sendable, Codable {
     /// Whether it fires: both burn rates above the threshold and enough traffic.
     public var firing: Bool
 
+    /// A rule's evaluation.
     public init(rule: BurnRateRule, threshold: Double, long: WindowBurn, short: WindowBurn, lowTraffic: Bool, firing: Bool) {
         self.rule = rule
         self.threshold = threshold
@@ -113,8 +117,11 @@ public struct RuleStatus: Hashable, Sendable, Codable {
 public struct LatencySummary: Hashable, Sendable, Codable {
     /// Durations counted.
     public var count: UInt64
+    /// The median.
     public var p50: TimeSpan
+    /// The 90th percentile.
     public var p90: TimeSpan
+    /// The 99th percentile.
     public var p99: TimeSpan
 
     /// The summary of `sketch`; `nil` when it is empty.
@@ -136,6 +143,7 @@ public struct CellCounts: Hashable, Sendable, Codable {
     /// Good and valid events.
     public var counts: Counts
 
+    /// One cell's counts.
     public init(customer: String?, dimensions: [String: String], counts: Counts) {
         self.customer = customer
         self.dimensions = dimensions

@@ -10,9 +10,14 @@ import GoalpostModel
 /// Retention is a number of bucket indices: adding bucket `i` drops every bucket at or before
 /// `i − retention`, and so does `evict(through:)`. A series never holds more than `retention` buckets.
 struct PrefixSeries<Value: SeriesValue>: Sendable {
-    private(set) var indices: [Int64] = []
-    private var values: [Value] = []
-    private var prefix: [Value] = []
+    struct Entry: Sendable {
+        var index: Int64
+        var value: Value
+        /// The running total through this bucket (evicted buckets included).
+        var prefix: Value
+    }
+
+    private var entries: [Entry] = []
     /// Position of the first live bucket; the ones before it are evicted and wait to be compacted away.
     private var first = 0
     /// The running total of everything evicted.
@@ -27,70 +32,61 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     }
 
     /// Buckets held.
-    var count: Int { indices.count - first }
+    var count: Int { entries.count - first }
 
     /// The newest bucket index, if any.
-    var lastIndex: Int64? { count > 0 ? indices.last : nil }
+    var lastIndex: Int64? { count > 0 ? entries.last?.index : nil }
 
     /// Adds `value` to bucket `index`; returns false (and keeps nothing) when that bucket was already evicted.
     @discardableResult
     mutating func add(_ value: Value, at index: Int64) -> Bool {
         guard index > evictedThrough else { return false }
-        let n = indices.count
-        if n > first, let last = indices.last {
+        let n = entries.count
+        if n > first {
+            let last = entries[n - 1].index
             if index == last {
-                values[n - 1] += value
-                prefix[n - 1] += value
+                entries[n - 1].value += value
+                entries[n - 1].prefix += value
             } else if index > last {
-                indices.append(index)
-                values.append(value)
-                prefix.append(prefix[n - 1] + value)
+                entries.append(Entry(index: index, value: value, prefix: entries[n - 1].prefix + value))
             } else {
                 insertLate(value, at: index)
             }
         } else {
-            indices.append(index)
-            values.append(value)
-            prefix.append(baseline + value)
+            entries.append(Entry(index: index, value: value, prefix: baseline + value))
         }
         if index &- retention > evictedThrough { evict(through: index &- retention) }
         return true
     }
 
     private mutating func insertLate(_ value: Value, at index: Int64) {
-        var position = indices.count - 1
-        while position > first, indices[position - 1] >= index { position -= 1 }
-        if indices[position] == index {
-            values[position] += value
+        var position = entries.count - 1
+        while position > first, entries[position - 1].index >= index { position -= 1 }
+        if entries[position].index == index {
+            entries[position].value += value
         } else {
-            let before = position > first ? prefix[position - 1] : baseline
-            indices.insert(index, at: position)
-            values.insert(value, at: position)
-            prefix.insert(before, at: position)
+            let before = position > first ? entries[position - 1].prefix : baseline
+            entries.insert(Entry(index: index, value: value, prefix: before), at: position)
         }
-        for later in position..<indices.count { prefix[later] += value }
+        for later in position..<entries.count { entries[later].prefix += value }
     }
 
     /// Drops every bucket at or before `index`.
     mutating func evict(through index: Int64) {
         guard index > evictedThrough else { return }
         evictedThrough = index
-        let n = indices.count
-        while first < n, indices[first] <= index {
-            baseline = prefix[first]
+        let n = entries.count
+        while first < n, entries[first].index <= index {
+            baseline = entries[first].prefix
             first += 1
         }
         if first == n {
             if n > 0 {
-                indices = []
-                values = []
-                prefix = []
+                entries = []
                 first = 0
             }
         } else if first >= 64, first * 2 >= n {
-            indices.removeSubrange(0..<first)
-            values.removeSubrange(0..<first)
-            prefix.removeSubrange(0..<first)
+            entries.removeSubrange(0..<first)
             first = 0
         }
     }
@@ -99,10 +95,10 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     @inline(__always)
     private func position(atOrBefore index: Int64) -> Int {
         var low = first
-        var high = indices.count
+        var high = entries.count
         while low < high {
             let middle = (low + high) >> 1
-            if indices[middle] <= index { low = middle + 1 } else { high = middle }
+            if entries[middle].index <= index { low = middle + 1 } else { high = middle }
         }
         return low - 1
     }
@@ -110,7 +106,7 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     /// The sum of every bucket ever added at or before `index` (evicted ones included).
     func cumulative(through index: Int64) -> Value {
         let position = position(atOrBefore: index)
-        return position >= first ? prefix[position] : baseline
+        return position >= first ? entries[position].prefix : baseline
     }
 
     /// The sum of the retained buckets from `start` through `end`, both included.
@@ -122,20 +118,21 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     /// The value of bucket `index` (zero when empty or evicted).
     func value(at index: Int64) -> Value {
         let position = position(atOrBefore: index)
-        return position >= first && indices[position] == index ? values[position] : .zero
+        return position >= first && entries[position].index == index ? entries[position].value : .zero
     }
 
     /// The retained buckets, oldest first.
     var buckets: [(index: Int64, value: Value)] {
-        (first..<indices.count).map { (indices[$0], values[$0]) }
+        entries[first...].map { ($0.index, $0.value) }
     }
 }
 
 /// Latency sketches per bucket, sparse like `PrefixSeries` but without running totals (sketches are merged
 /// on demand for reports, never on the evaluation path).
 struct SketchSeries: Sendable {
-    private(set) var indices: [Int64] = []
+    private var indices: [Int64] = []
     private var sketches: [LatencySketch] = []
+    private var first = 0
     private(set) var evictedThrough: Int64 = .min
     let retention: Int64
 
@@ -143,13 +140,13 @@ struct SketchSeries: Sendable {
         self.retention = max(1, retention)
     }
 
-    var count: Int { indices.count }
+    var count: Int { indices.count - first }
 
     mutating func add(_ sketch: LatencySketch, at index: Int64) {
         guard index > evictedThrough, !sketch.isEmpty else { return }
-        if let last = indices.last, last >= index {
+        if count > 0, let last = indices.last, last >= index {
             var position = indices.count - 1
-            while position > 0, indices[position - 1] >= index { position -= 1 }
+            while position > first, indices[position - 1] >= index { position -= 1 }
             if indices[position] == index {
                 sketches[position].merge(sketch)
             } else {
@@ -166,23 +163,28 @@ struct SketchSeries: Sendable {
     mutating func evict(through index: Int64) {
         guard index > evictedThrough else { return }
         evictedThrough = index
-        var drop = 0
-        while drop < indices.count, indices[drop] <= index { drop += 1 }
-        if drop == indices.count {
-            if drop > 0 {
+        let n = indices.count
+        while first < n, indices[first] <= index {
+            sketches[first] = LatencySketch()
+            first += 1
+        }
+        if first == n {
+            if n > 0 {
                 indices = []
                 sketches = []
+                first = 0
             }
-        } else if drop > 0 {
-            indices.removeSubrange(0..<drop)
-            sketches.removeSubrange(0..<drop)
+        } else if first >= 64, first * 2 >= n {
+            indices.removeSubrange(0..<first)
+            sketches.removeSubrange(0..<first)
+            first = 0
         }
     }
 
     /// The merged sketch of the buckets from `start` through `end`.
     func merged(from start: Int64, through end: Int64) -> LatencySketch {
         var result = LatencySketch()
-        var low = 0
+        var low = first
         var high = indices.count
         while low < high {
             let middle = (low + high) >> 1

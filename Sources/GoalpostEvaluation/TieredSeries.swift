@@ -34,10 +34,11 @@ struct TieredSeries: Sendable {
 
     /// Adds one minute's counts and latencies.
     mutating func add(_ counts: Counts, sketch: LatencySketch?, minute: Int64) {
-        guard counts.total != 0 || counts.good != 0 else { return }
         let hour = Time.floorDiv(minute, Time.minutesPerHour)
-        minutes.add(counts, at: minute)
-        hours.add(counts, at: hour)
+        if counts.total != 0 || counts.good != 0 {
+            minutes.add(counts, at: minute)
+            hours.add(counts, at: hour)
+        }
         if let sketch, !sketch.isEmpty {
             minuteSketches.add(sketch, at: minute)
             hourSketches?.add(sketch, at: hour)

@@ -69,6 +69,7 @@ public struct IncidentImpact: Hashable, Sendable, Codable {
     /// The share of the primary scope's error budget (over the outcome's window) spent in the impact window.
     public var budgetBurned: Double
 
+    /// An impact; everything defaults to none.
     public init(customers: [String] = [], badEvents: Double = 0, totalEvents: Double = 0, arrAtRisk: Double = 0, budgetBurned: Double = 0) {
         self.customers = customers
         self.badEvents = badEvents
@@ -107,6 +108,7 @@ public struct IncidentChange: Hashable, Sendable {
     /// The severity after the change.
     public var severity: Severity
 
+    /// A history entry.
     public init(at: Int64, kind: Kind, scope: Scope?, severity: Severity) {
         self.at = at
         self.kind = kind

@@ -40,17 +40,32 @@ final class GzipInflater {
     /// Whether zlib may still hold output for the input given so far (its last call filled the buffer).
     private var mayHoldOutput = false
 
+    /// Input not yet handed to zlib, which takes at most 4 GiB at a time.
+    private var remaining: UnsafePointer<UInt8>?
+    private var remainingCount = 0
+
     /// Hands zlib the next compressed bytes; they must stay valid until `next()` returns nil.
     func feed(_ input: UnsafeRawBufferPointer) {
         guard let base = input.baseAddress, input.count > 0 else { return }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(input.count)
+        remaining = base.assumingMemoryBound(to: UInt8.self)
+        remainingCount = input.count
+        refill()
+    }
+
+    private func refill() {
+        guard stream.pointee.avail_in == 0, remainingCount > 0, let start = remaining else { return }
+        let count = min(remainingCount, Int(UInt32.max))
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: start)
+        stream.pointee.avail_in = uInt(count)
+        remaining = start + count
+        remainingCount -= count
     }
 
     /// The next run of plain bytes from the input fed so far (valid until the next call), or nil
     /// when that input is used up.
     func next() throws(Failure) -> UnsafeRawBufferPointer? {
         while true {
+            refill()
             if stream.pointee.avail_in == 0 && !mayHoldOutput { return nil }
             if atMemberBoundary {
                 // Another member follows the one that ended (or the first one starts).

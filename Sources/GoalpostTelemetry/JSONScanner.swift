@@ -18,6 +18,16 @@ struct ByteString {
     var start: UnsafePointer<UInt8>
     var count: Int
 
+    init(start: UnsafePointer<UInt8>, count: Int) {
+        self.start = start
+        self.count = count
+    }
+
+    /// The bytes of a literal, which live as long as the program.
+    init(_ literal: StaticString) {
+        self.init(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+    }
+
     @inline(__always)
     func equals(_ literal: StaticString) -> Bool {
         count == literal.utf8CodeUnitCount && bytesEqual(start, literal.utf8Start, count)

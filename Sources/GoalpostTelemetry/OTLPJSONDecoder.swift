@@ -15,6 +15,8 @@ import GoalpostModel
 public struct OTLPJSONDecoder: Sendable {
     var cache = SymbolCache()
     var pending = PendingTelemetry()
+    /// Stands in for the caller's table while the parser holds it, so no table is built per call.
+    private let spareSymbols = SymbolTable()
     /// The event handed to sinks, reused so its attribute storage is reused.
     private var event = Event(timeUnixNano: 0, signal: .span, service: SymbolTable.empty, operation: SymbolTable.empty, status: .unset)
 
@@ -53,7 +55,7 @@ public struct OTLPJSONDecoder: Sendable {
         cache.prepare(for: symbols)
         var parser = OTLPJSONParser(
             scanner: JSONScanner(base: start, count: bytes.count),
-            symbols: SymbolTable(), cache: SymbolCache.placeholder, pending: PendingTelemetry()
+            symbols: spareSymbols, cache: SymbolCache.placeholder, pending: PendingTelemetry()
         )
         swap(&parser.symbols, &symbols)
         swap(&parser.cache, &cache)

@@ -29,9 +29,9 @@ struct OTLPJSONParser {
     // MARK: Request
 
     mutating func parseRequest() throws(DecodeFailure) {
-        serviceNameKey = symbols.intern("service.name")
-        httpRouteKey = symbols.intern("http.route")
-        eventNameKey = symbols.intern("event.name")
+        serviceNameKey = intern(ByteString("service.name"))
+        httpRouteKey = intern(ByteString("http.route"))
+        eventNameKey = intern(ByteString("event.name"))
         guard scanner.peek() == ASCII.openBrace else {
             if let kind = scanner.valueKind {
                 let article = kind == "array" ? "an array" : kind == "null" ? "null" : "a \(kind)"

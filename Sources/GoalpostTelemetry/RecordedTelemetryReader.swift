@@ -9,7 +9,7 @@ import GoalpostModel
 /// whatever the file's size. A bad line (truncated, not OTLP, a value of the wrong type) is
 /// reported as `path:LINE: byte N: message` and skipped, unless `strict` is set, in which case it
 /// ends the replay. Empty lines are skipped silently.
-public struct RecordedTelemetryReader {
+public struct RecordedTelemetryReader: Sendable {
     /// How a file is read.
     public struct Configuration: Sendable {
         /// Throw at the first bad line instead of reporting it and going on.
@@ -192,7 +192,7 @@ private struct ReplayState {
         let totalBytes = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
         var inflater: GzipInflater?
         var first = true
-        let chunkSize = max(1, configuration.chunkSize)
+        let chunkSize = min(max(1, configuration.chunkSize), 1 << 30)
         while true {
             let data: Data
             do {
@@ -245,7 +245,6 @@ private struct ReplayState {
                 try decodeLine(bytes, symbols: &symbols, sink: &sink, problems: problems)
             }
         }
-        if first { summary.lines = 0 }
     }
 
     private func useGzip(firstBytes: Data) -> Bool {

@@ -11,7 +11,7 @@ struct SymbolCache: Sendable {
     /// One more than the highest symbol cached; a table smaller than this cannot be the one cached.
     private var highWater: UInt32 = 0
     private var used = 0
-    static let initialSlots = 1 << 12
+    static let initialSlots = 1 << 14
     static let maximumSlots = 1 << 21
 
     init() { slots = Array(repeating: 0, count: Self.initialSlots) }
@@ -54,18 +54,36 @@ struct SymbolCache: Sendable {
 
     private mutating func insert(_ bytes: ByteString, tag: UInt64, at index: Int, in table: inout SymbolTable) -> Symbol {
         let symbol = table.intern(bytes.string)
-        if used * 2 >= slots.count {
-            // Too full: start over (larger while allowed). Entries come back as they are used.
-            reset(slotCount: min(slots.count * 2, Self.maximumSlots))
-            let mask = slots.count - 1
-            let index = Int(truncatingIfNeeded: hashBytes(bytes.start, bytes.count)) & mask
-            slots[index] = tag | UInt64(symbol.rawValue &+ 1)
-        } else {
-            if slots[index] == 0 { used += 1 }
-            slots[index] = tag | UInt64(symbol.rawValue &+ 1)
-        }
+        if slots[index] == 0 { used += 1 }
+        slots[index] = tag | UInt64(symbol.rawValue &+ 1)
         highWater = max(highWater, symbol.rawValue &+ 1)
+        if used * 2 > slots.count { grow(table) }
         return symbol
+    }
+
+    /// Doubles the slots and re-files every entry (hashing its string again), or starts over at
+    /// the size limit, so a large vocabulary is not re-interned after each growth.
+    private mutating func grow(_ table: SymbolTable) {
+        guard slots.count < Self.maximumSlots else {
+            reset(slotCount: slots.count)
+            return
+        }
+        let old = slots
+        slots = Array(repeating: 0, count: old.count * 2)
+        used = 0
+        let mask = slots.count - 1
+        for slot in old where slot != 0 {
+            let symbol = Symbol(rawValue: UInt32(truncatingIfNeeded: slot) &- 1)
+            var string = table[symbol]
+            let hash = string.withUTF8 { utf8 in
+                utf8.baseAddress.map { hashBytes($0, utf8.count) } ?? 0
+            }
+            guard hash & 0xFFFF_FFFF_0000_0000 == slot & 0xFFFF_FFFF_0000_0000 else { continue }  // Not this table's.
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while slots[index] != 0 { index = (index + 1) & mask }
+            slots[index] = slot
+            used += 1
+        }
     }
 
     @inline(__always)

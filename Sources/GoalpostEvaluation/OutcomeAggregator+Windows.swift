@@ -31,6 +31,27 @@ extension OutcomeAggregator {
         }
     }
 
+    /// Measures an alert rule's window. When the window reaches back before the outcome was first observed
+    /// (a cold start: a new install, or a backtest's first hours), the unobserved part counts as healthy traffic
+    /// at the observed rate: the base is scaled by window ÷ observed time, bad events are not. Without this a
+    /// long window holding only minutes of data is as jumpy as a short one, and one early error pages. A real
+    /// outage still pages on the Workbook's arithmetic (bad ÷ a full window of traffic); a scope that was already
+    /// failing before observation started is detected later. Event counts (the low-traffic guard) stay real.
+    func ruleMeasure(_ scope: Int, window: TimeSpan, at now: Int64) -> WindowMeasure {
+        var measured = measure(scope, from: now &- window.nanoseconds, to: now)
+        guard firstMinute != .max else { return measured }
+        let observedStart = firstMinute &* Time.nanosPerMinute
+        guard observedStart > now &- window.nanoseconds else { return measured }
+        switch outcome.budgeting {
+        case .occurrences, .ratioTimeslices:
+            let observed = max(Time.nanosPerMinute, now &- observedStart)
+            measured.base *= Double(window.nanoseconds) / Double(observed)
+        case .timeslices:
+            break  // the base is already the window's elapsed slices: unobserved slices count as good
+        }
+        return measured
+    }
+
     /// The slice tally of one slice starting at `startMinute`, from the minute buckets.
     func sliceTally(_ scope: Int, startMinute: Int64) -> SliceTally {
         guard let sliceMinutes else { return .zero }
@@ -140,10 +161,10 @@ extension OutcomeAggregator {
             let rule = rules[index]
             if let severity, severity >= rule.severity, let shortest, shortest <= rule.shortWindow { continue }
             let threshold = thresholds[index]
-            let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
+            let short = ruleMeasure(scope, window: rule.shortWindow, at: now)
             guard short.events.total >= minEvents,
                   BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
-            let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            let long = ruleMeasure(scope, window: rule.longWindow, at: now)
             guard BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
             severity = max(severity ?? rule.severity, rule.severity)
             shortest = min(shortest ?? rule.shortWindow, rule.shortWindow)
@@ -157,8 +178,8 @@ extension OutcomeAggregator {
         let minEvents = Double(outcome.customers.minEvents)
         return outcome.alerting.rules.enumerated().map { index, rule in
             let threshold = thresholds[index]
-            let short = measure(scope, from: now &- rule.shortWindow.nanoseconds, to: now)
-            let long = measure(scope, from: now &- rule.longWindow.nanoseconds, to: now)
+            let short = ruleMeasure(scope, window: rule.shortWindow, at: now)
+            let long = ruleMeasure(scope, window: rule.longWindow, at: now)
             let shortBurn = BudgetMath.burnRate(badRatio: short.badRatio, objective: objective)
             let longBurn = BudgetMath.burnRate(badRatio: long.badRatio, objective: objective)
             let lowTraffic = short.events.total < minEvents
@@ -178,7 +199,7 @@ extension OutcomeAggregator {
         let objective = state.objective
         let budget = budget(scope, at: now)
         let remaining = BudgetMath.budgetRemaining(bad: budget.measure.bad, base: budget.allowedBase, objective: objective)
-        let hour = measure(scope, from: now &- Time.nanosPerHour, to: now)
+        let hour = ruleMeasure(scope, window: .hours(1), at: now)
         let burn1h = BudgetMath.burnRate(badRatio: hour.badRatio, objective: objective)
         let sli: Double?
         switch outcome.budgeting {

@@ -153,12 +153,12 @@ private struct CountingSink: TelemetrySink {
     var samples = 0
     var attributes = 0
 
-    mutating func receive(_ event: Event) {
+    mutating func receive(_ event: Event, symbols: SymbolTable) {
         events += 1
         attributes &+= event.attributes.count &+ Int(event.operation.rawValue & 1)
     }
 
-    mutating func receive(_ sample: MetricSample) {
+    mutating func receive(_ sample: MetricSample, symbols: SymbolTable) {
         samples += 1
         attributes &+= sample.attributes.count
     }

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import GoalpostDefinitions
+import GoalpostEvaluation
+import GoalpostModel
+import GoalpostRuntime
+import GoalpostSimulation
+
+/// `goalpost demo`: a simulated B2B SaaS day through the real engine, told as the story an on-call engineer wants.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a simulated B2B SaaS day with a bad deploy through Goalpost and tell what it found."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "The simulator's seed; the same seed tells the same story.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func run() throws {
+        let story = try DemoRun(seed: seed).run()
+        switch format {
+        case .text: print(story.text)
+        case .json: print(try story.json())
+        }
+    }
+}
+
+/// Runs the demo day and gathers what the story needs.
+struct DemoRun {
+    var seed: UInt64
+
+    func run() throws -> DemoStory {
+        let loaded = DefinitionLoader.load(sources: [("demo.yaml", DemoDefinitions.yaml)])
+        guard loaded.errors.isEmpty else { throw CommandFailure("the embedded demo definitions do not load: \(loaded.errors)") }
+        var catalog = loaded.catalog
+        let roster = Roster.standard
+        catalog.customers = roster.customers.map(\.customer)
+
+        var simulator = Simulator(configuration: SimulationConfiguration(seed: seed, fault: .ssoDeploy, roster: roster))
+        var symbols = SymbolTable()
+        let engine: EvaluationEngine
+        do { engine = try EvaluationEngine(catalog: catalog, symbols: &symbols) } catch { throw CommandFailure("\(error)") }
+        let maker = SimulatedEventMaker(simulator: simulator, symbols: &symbols)
+        var driver = ReplayDriver(engine: engine)
+        let onset = simulator.scenario.onsets.first
+        var spans: [SpanRecord] = []
+        var spanCount = 0
+        var seenActions = 0
+        var atDetection: OutcomeStatus?
+        while simulator.nextMinute(into: &spans) {
+            for span in spans { driver.receive(maker.event(span), symbols: symbols) }
+            spanCount += spans.count
+            // The moment the fault's outcome first opens an incident, keep how everything looked then.
+            if atDetection == nil, let onset, driver.actions.count > seenActions {
+                for timed in driver.actions[seenActions...] {
+                    if case .open(let incident) = timed.action, incident.outcome == onset.outcome, incident.openedAt >= onset.startUnixNano {
+                        atDetection = driver.engine.status(outcome: onset.outcome, now: timed.at)
+                        break
+                    }
+                }
+            }
+            seenActions = driver.actions.count
+        }
+        var replay = BacktestReport.Replay()
+        replay.spans = spanCount
+        let onsets = simulator.scenario.onsets.map {
+            KnownOnset(outcome: $0.outcome, customers: $0.customers, startUnixNano: $0.startUnixNano, endUnixNano: $0.endUnixNano, description: $0.description)
+        }
+        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: simulator.scenario.deploys, onsets: onsets))
+        let report = backtest.finish(driver: driver, replay: replay)
+        return DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report, atDetection: atDetection)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import GoalpostDefinitions
+import GoalpostEvaluation
+import GoalpostModel
+import GoalpostRuntime
+
+/// What the demo found, in the order a person wants to hear it; text for people, JSON for tests and tools.
+struct DemoStory: Encodable {
+    var seed: UInt64
+    var catalog: Catalog
+    var deploys: [Deploy]
+    var onset: KnownOnset?
+    var report: BacktestReport
+    var atDetection: OutcomeStatus?
+
+    /// The incident that caught the injected fault.
+    var detection: BacktestReport.Entry? {
+        guard let onset else { return nil }
+        return report.incidents.first { $0.onset == 0 && $0.incident.outcome == onset.outcome }
+    }
+
+    /// Incidents other than the fault's, most impactful first.
+    var background: [Incident] {
+        report.incidents.filter { $0.onset == nil }.map(\.incident).sorted { $0.rank > $1.rank }
+    }
+
+    func customer(_ id: String) -> Customer? { catalog.customer(id: id) }
+
+    // MARK: Text
+
+    var text: String {
+        var lines: [String] = []
+        let tiers = Dictionary(grouping: catalog.customers, by: { $0.tier ?? "untiered" }).mapValues(\.count)
+        lines.append("Goalpost demo — one simulated day of a B2B SaaS (seed \(seed)): \(catalog.customers.count) customers "
+            + "(\(tiers.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), "
+            + "\(catalog.services.count) services, \(Format.count(Double(report.replay.spans))) spans.")
+        lines.append("")
+        lines.append("What must be true for customers:")
+        for outcome in catalog.outcomes {
+            lines.append("  \(outcome.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(outcome.statement)")
+        }
+        lines.append("")
+        lines.append("Deploys:")
+        for deploy in deploys {
+            lines.append("  \(Format.clock(deploy.timeUnixNano))  \(deploy.service) \(deploy.version)  \(deploy.title ?? "")")
+        }
+        guard let onset, let detection else {
+            lines.append("")
+            lines.append("The injected fault was NOT detected.")
+            return lines.joined(separator: "\n")
+        }
+        let incident = detection.incident
+        lines.append("")
+        lines.append("\(Format.clock(onset.startUnixNano))  The fault begins: \(onset.description ?? onset.outcome).")
+        lines.append("\(Format.clock(incident.openedAt))  Goalpost \(incident.severity == .page ? "pages" : "opens a ticket"): "
+            + "\(incident.outcome) is failing for \(failingText(incident)) — \(Format.duration(seconds: detection.detectionDelaySeconds ?? 0)) after onset.")
+        if let global = atDetection?.global {
+            let threshold = global.rules.first?.threshold ?? 14.4
+            let hourShare = global.rules.first.map { 1 - $0.long.badRatio } ?? 1
+            lines.append("        Globally \(incident.outcome) still looks healthy: \(Format.ratio(hourShare)) good over the last hour, "
+                + "burn rate \(String(format: "%.1f", global.burnRate1h)) (pages at \(String(format: "%.1f", threshold))): no global alert.")
+        }
+        lines.append("        Per customer, the picture is different:")
+        for status in failingStatuses(incident) {
+            guard let id = status.scope.customer else { continue }
+            let info = customer(id)
+            let rule = status.rules.first
+            lines.append("          \((info?.name ?? id).padding(toLength: 18, withPad: " ", startingAt: 0)) \((info?.tier ?? "").padding(toLength: 11, withPad: " ", startingAt: 0))"
+                + "\(Format.money(info?.arr ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0))  "
+                + "\(Format.percent(rule?.short.badRatio ?? 0)) failing in the last 5 minutes, burn \(String(format: "%.0f", rule?.long.burnRate ?? 0))")
+        }
+        let impact = incident.impact
+        lines.append("")
+        lines.append("Impact: \(impact.customers.count) customers, \(Format.count(impact.badEvents)) failed sign-ins of \(Format.count(impact.totalEvents)), "
+            + "ARR at risk \(Format.money(impact.arrAtRisk)), \(Format.percent(impact.budgetBurned)) of their error budget burned.")
+        lines.append("")
+        lines.append("Ranked by business impact:")
+        let ranked = ([incident] + background).sorted { $0.rank > $1.rank }
+        for (index, item) in ranked.prefix(5).enumerated() {
+            let scope = item.scopes.compactMap(\.customer)
+            let who = scope.isEmpty ? "everyone" : (scope.count == 1 ? scope[0] : "\(scope.count) customers")
+            lines.append("  \(index + 1). \(item.severity.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.outcome) (\(who)) rank \(String(format: "%.4f", item.rank))")
+        }
+        if let resolved = incident.resolvedAt {
+            lines.append("")
+            let rollback = deploys.first { $0.service == (deploys.first { $0.timeUnixNano == onset.startUnixNano }?.service ?? "") && $0.timeUnixNano > onset.startUnixNano }
+            if let rollback { lines.append("\(Format.clock(rollback.timeUnixNano))  \(rollback.service) \(rollback.version): \(rollback.title ?? "deployed").") }
+            lines.append("\(Format.clock(resolved))  The incident resolves once every rule has stayed quiet for its hold period.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func failingText(_ incident: Incident) -> String {
+        let customers = incident.impact.customers
+        let tiers = Set(customers.compactMap { customer($0)?.tier })
+        let tierText = tiers.count == 1 ? " \(tiers.first ?? "")" : ""
+        return "\(customers.count)\(tierText) customer\(customers.count == 1 ? "" : "s")"
+    }
+
+    /// The customer scopes of the fault's outcome that were firing at detection, worst first.
+    func failingStatuses(_ incident: Incident) -> [ScopeStatus] {
+        let affected = Set(incident.impact.customers)
+        return (atDetection?.customers ?? [])
+            .filter { $0.scope.customer.map(affected.contains) == true }
+            .sorted { ($0.rules.first?.short.badRatio ?? 0) > ($1.rules.first?.short.badRatio ?? 0) }
+    }
+
+    // MARK: JSON
+
+    private enum CodingKeys: String, CodingKey {
+        case seed, spans, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(report.replay.spans, forKey: .spans)
+        try container.encode(catalog.outcomes.map { ["name": $0.name, "statement": $0.statement] }, forKey: .outcomes)
+        try container.encode(deploys.map { ["service": $0.service, "version": $0.version, "time": Timestamp.format($0.timeUnixNano), "title": $0.title ?? ""] }, forKey: .deploys)
+        if let onset {
+            try container.encode(OnsetJSON(outcome: onset.outcome, customers: onset.customers, start: Timestamp.format(onset.startUnixNano),
+                                           end: onset.endUnixNano.map(Timestamp.format), description: onset.description), forKey: .onset)
+        }
+        if let detection {
+            try container.encode(DetectionJSON(incident: detection.incident.id, outcome: detection.incident.outcome, severity: detection.incident.severity,
+                                               openedAt: Timestamp.format(detection.incident.openedAt), delaySeconds: detection.detectionDelaySeconds ?? 0),
+                                 forKey: .detection)
+            try container.encode(detection.incident.impact, forKey: .impact)
+            let failing = detection.incident.impact.customers.sorted().map { id in
+                CustomerJSON(id: id, name: customer(id)?.name, tier: customer(id)?.tier, arr: customer(id)?.arr)
+            }
+            try container.encode(failing, forKey: .failingCustomers)
+        } else {
+            try container.encodeNil(forKey: .detection)
+        }
+        if let global = atDetection?.global {
+            try container.encode(GlobalJSON(objective: global.objective, goodLastHour: global.rules.first.map { 1 - $0.long.badRatio },
+                                            burnRate1h: global.burnRate1h, pageThreshold: global.rules.first?.threshold, firing: global.firing),
+                                 forKey: .globalAtDetection)
+        }
+        let ranked = report.incidents.map(\.incident).sorted { $0.rank > $1.rank }
+        try container.encode(ranked.map { RankJSON(incident: $0.id, outcome: $0.outcome, scope: $0.scope, customers: $0.impact.customers, severity: $0.severity, rank: $0.rank) },
+                             forKey: .ranking)
+        try container.encode(report.incidents, forKey: .incidents)
+    }
+
+    struct OnsetJSON: Encodable { var outcome: String; var customers: [String]; var start: String; var end: String?; var description: String? }
+    struct DetectionJSON: Encodable { var incident: String; var outcome: String; var severity: Severity; var openedAt: String; var delaySeconds: Double }
+    struct CustomerJSON: Encodable { var id: String; var name: String?; var tier: String?; var arr: Double? }
+    struct GlobalJSON: Encodable { var objective: Double; var goodLastHour: Double?; var burnRate1h: Double; var pageThreshold: Double?; var firing: Severity? }
+    struct RankJSON: Encodable { var incident: String; var outcome: String; var scope: Scope; var customers: [String]; var severity: Severity; var rank: Double }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+extension Format {
+    /// `99.41%` with two decimals, for SLIs near 100%.
+    static func ratio(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+}

@@ -27,7 +27,9 @@ public struct OTLPJSONDecoder: Sendable {
     ///
     /// All or nothing: events and samples reach `sink` only after the whole request decoded,
     /// so a request that fails delivers nothing (strings it interned stay in `symbols`).
-    /// An empty object `{}` is a valid empty request.
+    /// An empty object `{}` is a valid empty request. The event handed to `sink` shares the
+    /// decoder's attribute storage, which is reused for the next event: a sink that keeps the
+    /// event keeps a copy (value semantics), one that only reads it costs no allocation.
     ///
     /// - Parameters:
     ///   - bytes: the UTF-8 JSON text of one `Export{Trace,Logs,Metrics}ServiceRequest`.

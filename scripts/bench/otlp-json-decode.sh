@@ -20,13 +20,26 @@ if [ ! -f "$FILE" ]; then
 fi
 BYTES=$(stat -c %s "$FILE")
 
-swift build -c release --scratch-path "$SCRATCH" --product goalpost >/dev/null
+# Builds quietly; shows the end of the log when the build fails.
+build() {
+  local log
+  log=$(mktemp)
+  if ! swift build -c release --scratch-path "$SCRATCH" "$@" >"$log" 2>&1; then
+    tail -30 "$log" >&2
+    echo "release build failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+
+build --product goalpost
 BIN="$SCRATCH/release/goalpost"
 if "$BIN" --help 2>/dev/null | grep -q "bench-decode"; then
   OUT=$("$BIN" bench-decode "$FILE")
 else
-  swift build -c release --scratch-path "$SCRATCH" --build-tests >/dev/null
-  OUT=$(GOALPOST_BENCH_FILE="$FILE" swift test -c release --scratch-path "$SCRATCH" --skip-build \
+  # Other test targets use @testable import, which a release build allows only with -enable-testing.
+  build --build-tests -Xswiftc -enable-testing
+  OUT=$(GOALPOST_BENCH_FILE="$FILE" swift test -c release --scratch-path "$SCRATCH" --skip-build -Xswiftc -enable-testing \
         --filter DecodeBenchmarkTests 2>&1 | sed -n 's/^BENCH //p')
 fi
 echo "Swift (release, one core):"

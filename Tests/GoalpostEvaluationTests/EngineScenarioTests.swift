@@ -55,11 +55,15 @@ struct EngineScenarioTests {
     func hiddenCustomerFault() throws {
         // 99 % objective. acme sends 4 of 800 events a minute (0.5 %); when all of acme's fail the global bad
         // share is at most 0.5 %: burn ≤ 0.5 on every window, nothing fires globally, not even the ticket.
-        // acme itself, x minutes in, after an hour of good traffic:
-        // - 3d and 6h windows: 4x bad of 4(60 + x) = x/(60 + x) > 1 × 1 % already at x = 1 → ticket at +1m;
-        // - 6h window: the same x/(60 + x) > 6 × 1 % ⇔ x > 3.83, and its 30m window holds 4x bad of 120 =
-        //   13 % > 6 % at x = 4 → page (escalation) at the +4m tick;
-        // - 1h window: 4x bad of 240 = x/60 > 14.4 × 1 % ⇔ x > 8.64: the fast rule joins at +9m.
+        // The engine has watched for an hour when the fault starts, so windows longer than that are a cold
+        // start: their unobserved part counts as healthy traffic at the observed rate (a 6h window's base is
+        // 4 × 360 = 1440 events, a 3d window's 4 × 4320 = 17 280). acme, x minutes in:
+        // - 1h/5m page (14.4 %): the 1h window is fully observed, 4x bad of 240: x/60 > 14.4 % ⇔ x > 8.64;
+        //   its 5m window is all bad → page at +9m;
+        // - 6h/30m page (6 %): 4x of 1440 > 6 % ⇔ x > 21.6, past the 20 minutes run;
+        // - 3d/6h ticket (1 %): 4x of 17 280 > 1 % ⇔ x > 43.2, never.
+        // So one page at +9m and no escalation: without the cold-start rule the 3d window would hold only
+        // 61 minutes and open a ticket at +1m on a single minute of failures.
         let outcome = Fixture.outcome(objective: 0.99)
         var harness = try Harness([outcome], customers: [Customer(id: "acme", arr: 120_000), Customer(id: "globex", arr: 880_000)])
         let traffic: [(id: String?, perMinute: Int)] = [("acme", 4), ("globex", 396), ("initech", 400)]
@@ -70,10 +74,10 @@ struct EngineScenarioTests {
         #expect(harness.opened.count == 1)
         let opened = try #require(harness.opened.first)
         #expect(opened.scope == .customer("acme"))
-        #expect(opened.severity == .ticket)
-        #expect(opened.openedAt == faultStart + Clock.minute)
-        let escalations = harness.actions.filter { if case .escalate(_, from: .ticket) = $0.action { true } else { false } }
-        #expect(escalations.map(\.at) == [faultStart + 4 * Clock.minute])
+        #expect(opened.severity == .page)
+        #expect(opened.openedAt == faultStart + 9 * Clock.minute)
+        let escalations = harness.actions.filter { if case .escalate = $0.action { true } else { false } }
+        #expect(escalations.isEmpty)
 
         let incident = try #require(harness.engine.incidents.first)
         #expect(harness.engine.incidents.count == 1)
@@ -123,10 +127,11 @@ struct EngineScenarioTests {
     func oneIncidentForOneCause() throws {
         // Ten customers of 20 events a minute after an hour of good traffic; c1–c3 fail completely from the
         // fault on. At the first tick (x = 1 minute):
-        // - each failing customer's 1h window holds 20 bad of 1200 = 1.67 % > 1.44 %: page;
-        // - the global 3d and 6h windows hold 60 bad of 12 200 = 0.49 % > 0.1 %: ticket (little history);
-        // so all four scopes open the incident together. Globally the 1h window reaches 60x/12000 > 1.44 %
-        // at x = 3, which changes nothing for the incident: it is a page already.
+        // - each failing customer's 1h window holds 20 bad of 1200 = 1.67 % > 1.44 %, its 5m window 20 %: page;
+        // - globally the 1h window holds 60 bad of 12 000 = 0.5 %: quiet. The 6h and 3d windows are a cold start
+        //   (their unobserved part counts as healthy traffic at 200 a minute): 60 of 72 000 and of 864 000, quiet.
+        // So the three customers open the incident together. The global 1h window passes 1.44 % when
+        // 60x/12 000 > 1.44 % ⇔ x > 2.88: global joins the incident at +3m and becomes its primary scope.
         let outcome = Fixture.outcome(criticality: .high)
         let customers = (1...10).map { Customer(id: "c\($0)", arr: 100_000) }
         var harness = try Harness([outcome], customers: customers)
@@ -140,13 +145,17 @@ struct EngineScenarioTests {
         #expect(harness.opened.count == 1)
         let opened = try #require(harness.opened.first)
         #expect(opened.openedAt == faultStart + Clock.minute)
-        #expect(opened.scope == .global)
         #expect(opened.severity == .page)
-        #expect(opened.scopes == [.global, .customer("c1"), .customer("c2"), .customer("c3")])
+        #expect(opened.scopes == [.customer("c1"), .customer("c2"), .customer("c3")])
         #expect(opened.impact.customers == ["c1", "c2", "c3"])
 
         let incident = try #require(harness.engine.incidents.first)
         #expect(harness.engine.incidents.count == 1)
+        #expect(incident.scope == .global)
+        // Scopes are listed in the order they joined.
+        #expect(incident.scopes == [.customer("c1"), .customer("c2"), .customer("c3"), .global])
+        let joined = incident.history.first { $0.scope == .global }
+        #expect(joined?.at == faultStart + 3 * Clock.minute)
         #expect(incident.impact.customers == ["c1", "c2", "c3"])
         #expect(incident.impact.arrAtRisk == 300_000)
         // The fault's bad events, all inside the impact window: 3 customers × 20 a minute × 10 minutes.

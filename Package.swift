@@ -8,6 +8,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The hot path (decoding, routing, aggregation, the simulator) is optimized even in debug builds: unoptimized
+// it runs about 20 times slower, which makes `swift run goalpost demo` and the test suite crawl. Allowed because
+// this is the root package; nothing depends on Goalpost as a package.
+let hotPathSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "goalpost",
     platforms: [.macOS(.v15)],
@@ -26,7 +31,7 @@ let package = Package(
         // MARK: The pure core: value types and math. No NIO, GRDB, Hummingbird or Postgres here.
         .target(
             name: "GoalpostModel",
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "GoalpostDefinitions",
@@ -45,12 +50,12 @@ let package = Package(
         .target(
             name: "GoalpostTelemetry",
             dependencies: ["GoalpostModel", "CZlib"],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
         .target(
             name: "GoalpostEvaluation",
             dependencies: ["GoalpostModel"],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
 
         // MARK: Wiring: replay and backtest now; the services of `serve` later.
@@ -64,7 +69,7 @@ let package = Package(
         .target(
             name: "GoalpostSimulation",
             dependencies: ["GoalpostModel", "GoalpostTelemetry"],
-            swiftSettings: swiftSettings
+            swiftSettings: hotPathSettings
         ),
 
         // MARK: The binary: wiring only.

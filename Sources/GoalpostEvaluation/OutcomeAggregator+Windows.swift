@@ -134,12 +134,23 @@ extension OutcomeAggregator {
     }
 
     /// The allowed bad (events or slices) over the budget window at `now`, and what was spent.
+    ///
+    /// When observation began after the window's start (a cold start), the part of the window before it counts as
+    /// healthy traffic at the observed rate, as for rule windows: a customer watched for two days of a 30-day
+    /// window is not told it spent its monthly budget thirty times over.
     func budget(_ scope: Int, at now: Int64) -> (measure: WindowMeasure, allowedBase: Double, start: Int64, length: Int64) {
         let window = budgetWindow(at: now)
         let measure = measure(scope, from: window.start, to: now)
-        let base: Double
+        var base: Double
         switch outcome.budgeting {
-        case .occurrences, .ratioTimeslices: base = measure.base
+        case .occurrences, .ratioTimeslices:
+            base = measure.base
+            if firstMinute != .max {
+                let observedStart = firstMinute &* Time.nanosPerMinute
+                if observedStart > window.start {
+                    base *= Double(max(Time.nanosPerMinute, now &- window.start)) / Double(max(Time.nanosPerMinute, now &- observedStart))
+                }
+            }
         case .timeslices: base = Double(window.length) / Double(sliceNanos ?? Time.nanosPerMinute)
         }
         return (measure, base, window.start, window.length)
@@ -154,6 +165,7 @@ extension OutcomeAggregator {
     func firing(_ scope: Int, at now: Int64) -> (severity: Severity?, shortWindow: TimeSpan?) {
         let objective = scopes[scope].objective
         let minEvents = Double(outcome.customers.minEvents)
+        let minBad = Double(outcome.customers.minBadEvents)
         var severity: Severity?
         var shortest: TimeSpan?
         let rules = outcome.alerting.rules
@@ -162,10 +174,10 @@ extension OutcomeAggregator {
             if let severity, severity >= rule.severity, let shortest, shortest <= rule.shortWindow { continue }
             let threshold = thresholds[index]
             let short = ruleMeasure(scope, window: rule.shortWindow, at: now)
-            guard short.events.total >= minEvents,
+            guard short.events.total >= minEvents, short.events.bad >= minBad,
                   BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
             let long = ruleMeasure(scope, window: rule.longWindow, at: now)
-            guard BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
+            guard long.events.bad >= minBad, BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
             severity = max(severity ?? rule.severity, rule.severity)
             shortest = min(shortest ?? rule.shortWindow, rule.shortWindow)
         }
@@ -176,13 +188,14 @@ extension OutcomeAggregator {
     func evaluateRules(_ scope: Int, at now: Int64) -> [RuleStatus] {
         let objective = scopes[scope].objective
         let minEvents = Double(outcome.customers.minEvents)
+        let minBad = Double(outcome.customers.minBadEvents)
         return outcome.alerting.rules.enumerated().map { index, rule in
             let threshold = thresholds[index]
             let short = ruleMeasure(scope, window: rule.shortWindow, at: now)
             let long = ruleMeasure(scope, window: rule.longWindow, at: now)
             let shortBurn = BudgetMath.burnRate(badRatio: short.badRatio, objective: objective)
             let longBurn = BudgetMath.burnRate(badRatio: long.badRatio, objective: objective)
-            let lowTraffic = short.events.total < minEvents
+            let lowTraffic = short.events.total < minEvents || short.events.bad < minBad || long.events.bad < minBad
             return RuleStatus(
                 rule: rule, threshold: threshold,
                 long: WindowBurn(window: rule.longWindow, events: long.events, badRatio: long.badRatio, burnRate: longBurn),

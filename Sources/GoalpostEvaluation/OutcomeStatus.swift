@@ -97,7 +97,8 @@ public struct RuleStatus: Hashable, Sendable, Codable {
     public var long: WindowBurn
     /// The short window.
     public var short: WindowBurn
-    /// Whether the low-traffic guard held it back (fewer valid events than `minEvents` in the short window).
+    /// Whether the low-traffic guard held it back (fewer valid events than `minEvents` in the short window, or
+    /// fewer bad events than `minBadEvents` in either window).
     public var lowTraffic: Bool
     /// Whether it fires: both burn rates above the threshold and enough traffic.
     public var firing: Bool

@@ -149,21 +149,30 @@ public struct CustomerEvaluation: Hashable, Sendable, Codable {
     /// The low-traffic guard: a scope with fewer valid events than this in an alert's short window never pages
     /// or tickets on that rule.
     public var minEvents: Int
+    /// The other half of the guard: a rule fires only when each of its windows holds at least this many bad
+    /// events. At a few requests a minute two background errors in an hour already burn past the page threshold
+    /// of a 99.95% objective, and after an incident the 3-day window remembers it, so one stray error in the
+    /// 6-hour window would re-open a ticket; with fewer than three bad events a burn rate cannot be told apart
+    /// from that noise.
+    public var minBadEvents: Int
     /// Objectives by customer tier that differ from the outcome's.
     public var tierObjectives: [String: Double]
 
     public static let defaultAttribute = "customer.id"
     public static let defaultMinEvents = 10
+    public static let defaultMinBadEvents = 3
 
     public init(
         enabled: Bool = true,
         attribute: String = CustomerEvaluation.defaultAttribute,
         minEvents: Int = CustomerEvaluation.defaultMinEvents,
+        minBadEvents: Int = CustomerEvaluation.defaultMinBadEvents,
         tierObjectives: [String: Double] = [:]
     ) {
         self.enabled = enabled
         self.attribute = attribute
         self.minEvents = minEvents
+        self.minBadEvents = minBadEvents
         self.tierObjectives = tierObjectives
     }
 }

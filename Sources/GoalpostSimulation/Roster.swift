@@ -57,23 +57,23 @@ public struct Roster: Sendable {
         for (id, name, arr, region, sso) in enterprise {
             customers.append(SimulatedCustomer(
                 customer: Customer(id: id, name: name, tier: "enterprise", arr: arr, region: region, contact: "\(id)-tam@example.com"),
-                signInsPerMinute: 3, usesSSO: sso, checkoutsPerMinute: 4, searchesPerMinute: 12))
+                signInsPerMinute: 4, usesSSO: sso, checkoutsPerMinute: 4, searchesPerMinute: 6))
         }
         for (index, id) in businessNames.enumerated() {
             let arr = Double(24_000 + (index * 7_919) % 96_000)
             customers.append(SimulatedCustomer(
                 customer: Customer(id: id, name: displayName(id), tier: "business", arr: arr, region: regions[index % regions.count]),
-                signInsPerMinute: 14, usesSSO: false, checkoutsPerMinute: 3, searchesPerMinute: 10))
+                signInsPerMinute: 16, usesSSO: false, checkoutsPerMinute: 3, searchesPerMinute: 5))
         }
         for index in 0..<24 {
             let id = String(format: "free-%02d", index + 1)
             customers.append(SimulatedCustomer(
                 customer: Customer(id: id, name: "Free workspace \(index + 1)", tier: "free", arr: 0, region: regions[(index + 1) % regions.count]),
-                signInsPerMinute: 12, usesSSO: false, checkoutsPerMinute: 0.5, searchesPerMinute: 6))
+                signInsPerMinute: 14, usesSSO: false, checkoutsPerMinute: 0.5, searchesPerMinute: 3))
         }
         let routes = [
-            Route(service: "auth-api", spanName: "POST /login", route: "/login", method: "POST", medianMilliseconds: 180, sigma: 0.35, errorRate: 0.0004),
-            Route(service: "auth-api", spanName: "GET /sso/callback", route: "/sso/callback", method: "GET", medianMilliseconds: 240, sigma: 0.35, errorRate: 0.0004),
+            Route(service: "auth-api", spanName: "POST /login", route: "/login", method: "POST", medianMilliseconds: 180, sigma: 0.35, errorRate: 0.0002),
+            Route(service: "auth-api", spanName: "GET /sso/callback", route: "/sso/callback", method: "GET", medianMilliseconds: 240, sigma: 0.35, errorRate: 0.0002),
             Route(service: "checkout-api", spanName: "POST /checkout", route: "/checkout", method: "POST", medianMilliseconds: 420, sigma: 0.45, errorRate: 0.001),
             Route(service: "search-api", spanName: "GET /search", route: "/search", method: "GET", medianMilliseconds: 90, sigma: 0.6, errorRate: 0.001),
         ]

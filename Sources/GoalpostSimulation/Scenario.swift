@@ -52,11 +52,13 @@ public struct Scenario: Sendable {
     var errors: [ErrorWindow]
     var latencies: [LatencyWindow]
 
-    /// The day's story for a fault, over `roster`, on the (UTC) day that contains `start`: the fault happens at
-    /// the same time of day whichever part of the day is simulated.
-    static func make(fault: Fault, roster: Roster, start: Int64) -> Scenario {
+    /// The day's story for a fault, over `roster`, on the last (UTC) day of the simulated period `[start, end)`:
+    /// the fault happens at the same time of day whichever part of the day is simulated, and earlier days carry
+    /// only the background.
+    static func make(fault: Fault, roster: Roster, start: Int64, end: Int64) -> Scenario {
         let day: Int64 = 86_400_000_000_000
-        let midnight = start - ((start % day) + day) % day
+        let last = max(start, end - 1)
+        let midnight = last - ((last % day) + day) % day
         func at(_ hour: Int, _ minute: Int) -> Int64 { midnight + Int64(hour * 3600 + minute * 60) * 1_000_000_000 }
         let routeIndex = Dictionary(uniqueKeysWithValues: roster.routes.enumerated().map { ($1.route, $0) })
         let customerIndex = Dictionary(uniqueKeysWithValues: roster.customers.enumerated().map { ($1.customer.id, $0) })

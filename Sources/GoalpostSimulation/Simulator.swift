@@ -11,7 +11,7 @@ public struct SimulationConfiguration: Sendable {
     public var duration: TimeSpan
     /// The injected fault.
     public var fault: Fault
-    /// Multiplies every traffic rate (1 = about 800k spans a day).
+    /// Multiplies every traffic rate (1 = about 700k spans a day).
     public var trafficScale: Double
     /// The simulated company.
     public var roster: Roster
@@ -67,7 +67,8 @@ public struct Simulator: Sendable {
 
     public init(configuration: SimulationConfiguration = SimulationConfiguration()) {
         self.configuration = configuration
-        let scenario = Scenario.make(fault: configuration.fault, roster: configuration.roster, start: configuration.startUnixNano)
+        let scenario = Scenario.make(fault: configuration.fault, roster: configuration.roster, start: configuration.startUnixNano,
+                                     end: configuration.startUnixNano + configuration.duration.nanoseconds)
         self.scenario = scenario
         random = RandomSource(seed: configuration.seed)
         minutes = max(0, configuration.duration.wholeMinutes)

@@ -41,7 +41,11 @@ struct DemoRun {
         let roster = Roster.standard
         catalog.customers = roster.customers.map(\.customer)
 
-        var simulator = Simulator(configuration: SimulationConfiguration(seed: seed, fault: .ssoDeploy, roster: roster))
+        // Two days: the first gives the 3-day windows some history (see "cold start" in docs/evaluation.md), the
+        // second carries the bad deploy.
+        var simulator = Simulator(configuration: SimulationConfiguration(
+            seed: seed, startUnixNano: SimulationConfiguration.defaultStart - TimeSpan.days(1).nanoseconds,
+            duration: .days(2), fault: .ssoDeploy, roster: roster))
         var symbols = SymbolTable()
         let engine: EvaluationEngine
         do { engine = try EvaluationEngine(catalog: catalog, symbols: &symbols) } catch { throw CommandFailure("\(error)") }
@@ -52,6 +56,8 @@ struct DemoRun {
         var spanCount = 0
         var seenActions = 0
         var atDetection: OutcomeStatus?
+        var incidentCells: [CellCounts] = []
+        var detectedID: String?
         while simulator.nextMinute(into: &spans) {
             for span in spans { driver.receive(maker.event(span), symbols: symbols) }
             spanCount += spans.count
@@ -60,9 +66,16 @@ struct DemoRun {
                 for timed in driver.actions[seenActions...] {
                     if case .open(let incident) = timed.action, incident.outcome == onset.outcome, incident.openedAt >= onset.startUnixNano {
                         atDetection = driver.engine.status(outcome: onset.outcome, now: timed.at)
+                        detectedID = incident.id
                         break
                     }
                 }
+            }
+            // Once the fault is over, keep the outcome's cells from onset to end (exact, from the minute tier) for
+            // the per-customer table.
+            if detectedID != nil, let onset, incidentCells.isEmpty, let tick = driver.nextTick, tick > onset.endUnixNano {
+                let end = onset.endUnixNano
+                incidentCells = driver.engine.cells(outcome: onset.outcome, from: onset.startUnixNano, to: end, symbols: symbols)
             }
             seenActions = driver.actions.count
         }
@@ -73,6 +86,7 @@ struct DemoRun {
         }
         let backtest = Backtest(configuration: .init(catalog: catalog, deploys: simulator.scenario.deploys, onsets: onsets))
         let report = backtest.finish(driver: driver, replay: replay)
-        return DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report, atDetection: atDetection)
+        return DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
+                         atDetection: atDetection, incidentCells: incidentCells)
     }
 }

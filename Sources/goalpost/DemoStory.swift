@@ -12,6 +12,20 @@ struct DemoStory: Encodable {
     var onset: KnownOnset?
     var report: BacktestReport
     var atDetection: OutcomeStatus?
+    /// The fault's outcome cells from its onset to the incident's resolution.
+    var incidentCells: [CellCounts]
+
+    /// Each affected customer's good and valid events during the incident, worst first.
+    func customerCounts(_ incident: Incident) -> [(id: String, counts: Counts)] {
+        var byCustomer: [String: Counts] = [:]
+        for cell in incidentCells {
+            guard let id = cell.customer else { continue }
+            let sum = byCustomer[id] ?? Counts(good: 0, total: 0)
+            byCustomer[id] = Counts(good: sum.good + cell.counts.good, total: sum.total + cell.counts.total)
+        }
+        return incident.impact.customers.map { ($0, byCustomer[$0] ?? Counts(good: 0, total: 0)) }
+            .sorted { ($0.counts.badRatio, $0.id) > ($1.counts.badRatio, $1.id) }
+    }
 
     /// The incident that caught the injected fault.
     var detection: BacktestReport.Entry? {
@@ -31,7 +45,7 @@ struct DemoStory: Encodable {
     var text: String {
         var lines: [String] = []
         let tiers = Dictionary(grouping: catalog.customers, by: { $0.tier ?? "untiered" }).mapValues(\.count)
-        lines.append("Goalpost demo — one simulated day of a B2B SaaS (seed \(seed)): \(catalog.customers.count) customers "
+        lines.append("Goalpost demo — two simulated days of a B2B SaaS (seed \(seed)): \(catalog.customers.count) customers "
             + "(\(tiers.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), "
             + "\(catalog.services.count) services, \(Format.count(Double(report.replay.spans))) spans.")
         lines.append("")
@@ -60,14 +74,12 @@ struct DemoStory: Encodable {
             lines.append("        Globally \(incident.outcome) still looks healthy: \(Format.ratio(hourShare)) good over the last hour, "
                 + "burn rate \(String(format: "%.1f", global.burnRate1h)) (pages at \(String(format: "%.1f", threshold))): no global alert.")
         }
-        lines.append("        Per customer, the picture is different:")
-        for status in failingStatuses(incident) {
-            guard let id = status.scope.customer else { continue }
+        lines.append("        Per customer, the picture is different (from the deploy to the rollback):")
+        for (id, counts) in customerCounts(incident) {
             let info = customer(id)
-            let rule = status.rules.first
             lines.append("          \((info?.name ?? id).padding(toLength: 18, withPad: " ", startingAt: 0)) \((info?.tier ?? "").padding(toLength: 11, withPad: " ", startingAt: 0))"
                 + "\(Format.money(info?.arr ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0))  "
-                + "\(Format.percent(rule?.short.badRatio ?? 0)) failing in the last 5 minutes, burn \(String(format: "%.0f", rule?.long.burnRate ?? 0))")
+                + "\(Format.percent(counts.badRatio)) of sign-ins failing (\(Format.count(counts.bad)) of \(Format.count(counts.total)))")
         }
         let impact = incident.impact
         lines.append("")
@@ -85,7 +97,8 @@ struct DemoStory: Encodable {
             lines.append("")
             let rollback = deploys.first { $0.service == (deploys.first { $0.timeUnixNano == onset.startUnixNano }?.service ?? "") && $0.timeUnixNano > onset.startUnixNano }
             if let rollback { lines.append("\(Format.clock(rollback.timeUnixNano))  \(rollback.service) \(rollback.version): \(rollback.title ?? "deployed").") }
-            lines.append("\(Format.clock(resolved))  The incident resolves once every rule has stayed quiet for its hold period.")
+            lines.append("\(Format.clock(resolved))  Resolved: every rule has been quiet for the hold period (the 3-day/6-hour ticket rule "
+                + "keeps watching until its 6-hour window no longer holds the failures).")
         }
         return lines.joined(separator: "\n")
     }
@@ -95,14 +108,6 @@ struct DemoStory: Encodable {
         let tiers = Set(customers.compactMap { customer($0)?.tier })
         let tierText = tiers.count == 1 ? " \(tiers.first ?? "")" : ""
         return "\(customers.count)\(tierText) customer\(customers.count == 1 ? "" : "s")"
-    }
-
-    /// The customer scopes of the fault's outcome that were firing at detection, worst first.
-    func failingStatuses(_ incident: Incident) -> [ScopeStatus] {
-        let affected = Set(incident.impact.customers)
-        return (atDetection?.customers ?? [])
-            .filter { $0.scope.customer.map(affected.contains) == true }
-            .sorted { ($0.rules.first?.short.badRatio ?? 0) > ($1.rules.first?.short.badRatio ?? 0) }
     }
 
     // MARK: JSON

@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "How long to simulate (e.g. 6h, 1d, 7d).")
     var duration: String = "1d"
 
-    @Option(help: "Traffic multiplier (1 is about 800k spans a day).")
+    @Option(help: "Traffic multiplier (1 is about 700k spans a day).")
     var scale: Double = 1
 
     @Option(help: "Start time (RFC 3339); default Monday 2026-11-16T00:00:00Z.")

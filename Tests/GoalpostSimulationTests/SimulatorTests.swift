@@ -53,11 +53,12 @@ struct SimulatorTests {
         }
     }
 
-    @Test("a day is about 800 thousand spans at scale 1, and scales linearly")
+    @Test("a day is about 700 thousand spans at scale 1, and scales linearly")
     func volume() {
         let hour = Self.spans(SimulationConfiguration(seed: 3, startUnixNano: SimulationConfiguration.defaultStart + TimeSpan.hours(14).nanoseconds, duration: .hours(1), fault: .none)).count
-        // At the peak: (8×3 + 16×14 + 24×12) sign-ins + 92 checkouts + 400 searches = 1028 a minute.
-        #expect(abs(Double(hour) / 60 - 1028) < 1028 * 0.05)
+        // At the peak: (8×4 + 16×16 + 24×14) sign-ins + (8×4 + 16×3 + 24×0.5) checkouts + (8×6 + 16×5 + 24×3)
+        // searches = 624 + 92 + 200 = 916 a minute.
+        #expect(abs(Double(hour) / 60 - 916) < 916 * 0.05)
         let half = Self.spans(SimulationConfiguration(seed: 3, startUnixNano: SimulationConfiguration.defaultStart + TimeSpan.hours(14).nanoseconds, duration: .hours(1), fault: .none, trafficScale: 0.5)).count
         #expect(abs(Double(half) / Double(hour) - 0.5) < 0.05)
     }

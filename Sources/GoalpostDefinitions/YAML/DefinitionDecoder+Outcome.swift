@@ -358,7 +358,7 @@ extension DefinitionDecoder {
 
     static func decodeCustomerEvaluation(_ field: Field, context: inout DecodingContext) -> CustomerEvaluation? {
         guard let mapping = context.mapping(field) else { return nil }
-        mapping.rejectUnknownKeys(allowed: ["enabled", "attribute", "minEvents", "objectives"], context: &context)
+        mapping.rejectUnknownKeys(allowed: ["enabled", "attribute", "minEvents", "minBadEvents", "objectives"], context: &context)
         var evaluation = CustomerEvaluation()
         if let enabled = mapping.present("enabled"), let value = context.bool(enabled) { evaluation.enabled = value }
         if let attribute = mapping.present("attribute") {
@@ -371,6 +371,13 @@ extension DefinitionDecoder {
                 context.error("\(minEvents.path): \(value) is not between 0 and 1000000", at: minEvents)
             } else {
                 evaluation.minEvents = value
+            }
+        }
+        if let minBad = mapping.present("minBadEvents"), let value = context.int(minBad) {
+            if value < 0 || value > 1_000_000 {
+                context.error("\(minBad.path): \(value) is not between 0 and 1000000", at: minBad)
+            } else {
+                evaluation.minBadEvents = value
             }
         }
         if let objectives = mapping.present("objectives"), let tiers = context.mapping(objectives) {

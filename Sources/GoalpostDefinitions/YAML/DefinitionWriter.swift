@@ -109,6 +109,7 @@ public enum DefinitionWriter {
             if !customers.enabled { pairs.append(("enabled", Node("false", .init(.bool)))) }
             if customers.attribute != CustomerEvaluation.defaultAttribute { pairs.append(("attribute", text(customers.attribute))) }
             if customers.minEvents != CustomerEvaluation.defaultMinEvents { pairs.append(("minEvents", Node(String(customers.minEvents), .init(.int)))) }
+            if customers.minBadEvents != CustomerEvaluation.defaultMinBadEvents { pairs.append(("minBadEvents", Node(String(customers.minBadEvents), .init(.int)))) }
             if !customers.tierObjectives.isEmpty {
                 pairs.append(("objectives", mapping(customers.tierObjectives.sorted { $0.key < $1.key }.map { ($0.key, Node(ObjectiveText.exact($0.value))) })))
             }

@@ -1,0 +1,123 @@
+import Foundation
+import GoalpostTestSupport
+import Testing
+
+/// `goalpost demo`, `simulate` and `backtest` as a user runs them.
+struct DemoAndBacktestCommandTests {
+    func goalpost() throws -> URL {
+        try #require(TestPaths.builtProduct("goalpost"), "build the goalpost product first (swift build --build-tests builds it)")
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("goalpost-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("the demo detects the bad deploy within 2 minutes, for exactly the six SSO customers, and pages for nothing else")
+    func demoStory() throws {
+        let result = try runCommand(try goalpost(), ["demo", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let story = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let detection = try #require(story["detection"] as? [String: Any])
+        #expect(detection["outcome"] as? String == "sign-in")
+        #expect(detection["severity"] as? String == "page")
+        let delay = try #require(detection["delaySeconds"] as? Double)
+        #expect(delay > 0 && delay <= 120)
+        let failing = try #require(story["failingCustomers"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(failing == ["acme", "globex", "initech", "soylent", "stark", "umbrella"])
+        // The global SLI hides it: the 1-hour burn at detection is far below the 14.4 page threshold.
+        let global = try #require(story["globalAtDetection"] as? [String: Any])
+        #expect((global["burnRate1h"] as? Double ?? 99) < 2)
+        #expect(global["firing"] == nil || global["firing"] is NSNull)
+        // The sign-in incident ranks first; every other incident is the background noise, as a ticket.
+        let ranking = try #require(story["ranking"] as? [[String: Any]])
+        #expect(ranking.first?["outcome"] as? String == "sign-in")
+        let others = ranking.dropFirst()
+        #expect(others.allSatisfy { $0["severity"] as? String == "ticket" })
+        let impact = try #require(story["impact"] as? [String: Any])
+        // acme 480k + globex 360k + initech 250k + soylent 310k + stark 540k + umbrella 620k.
+        #expect(impact["arrAtRisk"] as? Double == 2_560_000)
+    }
+
+    @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, rank")
+    func demoText() throws {
+        let result = try runCommand(try goalpost(), ["demo"])
+        #expect(result.status == 0)
+        let text = result.stdout
+        let markers = ["Every customer can sign in successfully 99.9% of the time.", "auth-api 2.3.1", "Goalpost pages: sign-in",
+                       "still looks healthy", "Per customer", "Impact: 6 customers", "Ranked by business impact"]
+        let positions = markers.map { text.range(of: $0)?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil }, "\(text)")
+        let found = positions.compactMap { $0 }
+        #expect(found == found.sorted())
+    }
+
+    @Test("simulate writes OTLP/JSON and its ground truth; backtest of it finds the fault with its detection delay")
+    func simulateThenBacktest() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("day.jsonl").path
+        let simulate = try runCommand(try goalpost(), ["simulate", "--out", file, "--start", "2026-11-16T12:00:00Z", "--duration", "4h"])
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let backtest = try runCommand(try goalpost(), [
+            "backtest", "--config", TestPaths.examples.path, "--telemetry", file, "--deploys", file + ".deploys.json",
+            "--onsets", file + ".onsets.json", "--customers", file + ".customers.json", "--format", "json",
+        ])
+        #expect(backtest.status == 0, "\(backtest.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(backtest.stdout.utf8)) as? [String: Any])
+        let quality = try #require(report["quality"] as? [String: Any])
+        let onsets = try #require(quality["onsets"] as? [[String: Any]])
+        #expect(onsets.count == 1)
+        let delay = try #require(onsets.first?["detectionDelaySeconds"] as? Double)
+        #expect(delay > 0 && delay <= 180)
+        let incidents = try #require(report["incidents"] as? [[String: Any]])
+        let signIn = try #require(incidents.first { $0["outcome"] as? String == "sign-in" })
+        // The stable schema of docs/backtest.md.
+        for key in ["outcome", "scope", "severity", "openedAt", "resolvedAt", "impact", "rank"] {
+            #expect(signIn.keys.contains(key), "missing \(key)")
+        }
+        let impact = try #require(signIn["impact"] as? [String: Any])
+        for key in ["customers", "badEvents", "totalEvents", "arrAtRisk", "budgetBurned"] {
+            #expect(impact.keys.contains(key), "missing impact.\(key)")
+        }
+        let replay = try #require(report["replay"] as? [String: Any])
+        #expect((replay["spans"] as? Int ?? 0) > 100_000)
+        #expect(replay["skippedLines"] as? Int == 0)
+    }
+
+    @Test("a bad line is reported with file and line number and skipped; --strict stops at it")
+    func badLines() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("mixed.jsonl").path
+        _ = try runCommand(try goalpost(), ["simulate", "--out", file, "--start", "2026-11-16T12:00:00Z", "--duration", "3m"])
+        var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count >= 6)
+        lines.insert(String(lines[1].prefix(100)), at: 2)                    // line 3: truncated
+        lines.insert(#"{"hello":"world","resourceSpans":7}"#, at: 4)          // line 5: a wrong type
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let lenient = try runCommand(try goalpost(), ["backtest", "--config", TestPaths.examples.path, "--telemetry", file, "--format", "json"])
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        #expect(lenient.stderr.contains("\(file):3:"))
+        #expect(lenient.stderr.contains("\(file):5:"))
+        #expect(lenient.stderr.contains("resourceSpans"))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])
+        let replay = try #require(report["replay"] as? [String: Any])
+        #expect(replay["skippedLines"] as? Int == 2)
+        #expect(replay["decodedLines"] as? Int == lines.count - 2)
+
+        let strict = try runCommand(try goalpost(), ["backtest", "--config", TestPaths.examples.path, "--telemetry", file, "--strict"])
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("\(file):3:"))
+    }
+
+    @Test("backtest names a definitions folder with errors and exits non-zero")
+    func badConfig() throws {
+        let bad = TestPaths.repositoryRoot.appendingPathComponent("Tests/GoalpostDefinitionsTests/Fixtures/validate/bad/objective-above-one.yaml").path
+        let result = try runCommand(try goalpost(), ["backtest", "--config", bad, "--telemetry", "/nonexistent.jsonl"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("objective-above-one.yaml:10:14: error:"))
+    }
+}

@@ -1,5 +1,6 @@
 import GoalpostDefinitions
 import GoalpostModel
+import GoalpostTestSupport
 import Testing
 
 // MARK: - Tables
@@ -234,24 +235,12 @@ struct FilterParserTests {
 
 // MARK: - Random trees
 
-/// SplitMix64: small, seeded, the same sequence on every platform.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random expressions over everything the text form can write: awkward keys, escapes, extreme numbers.
 private struct RandomFilterGenerator {
-    var random: SplitMix64
+    var random: SeededRandom
 
-    init(seed: UInt64) { random = SplitMix64(state: seed) }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     static let keys = [
         "http.route", "customer.id", "k8s.pod.name", "duration", "status", "a", "_x", "user-agent/os",

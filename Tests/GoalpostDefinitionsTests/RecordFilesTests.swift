@@ -18,6 +18,9 @@ struct RecordFilesTests {
         #expect(Timestamp.parse("2026-11-16T15:05:00+01:00") == fourteenOhFive)
         #expect(Timestamp.parse("1970-01-01T00:00:00.000000001Z") == 1)
         #expect(Timestamp.parse("2024-02-29T12:00:00.5Z") == 1_709_208_000_500_000_000)
+        // Outside what 64-bit nanoseconds hold: refused, not a trap.
+        #expect(Timestamp.parse("9999-12-31T23:59:59Z") == nil)
+        #expect(Timestamp.parse("2262-04-12T00:00:00Z") == nil)
         for bad in ["2026-11-16", "2026-13-01T00:00:00Z", "2026-11-16T25:00:00Z", "2026-11-16T00:00:00", "2026-11-16T00:00:00.Z", "x"] {
             #expect(Timestamp.parse(bad) == nil, "\(bad)")
         }

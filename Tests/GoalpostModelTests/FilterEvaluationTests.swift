@@ -1,4 +1,5 @@
 import GoalpostModel
+import GoalpostTestSupport
 import Testing
 
 // MARK: - Fixture
@@ -227,24 +228,12 @@ struct FilterEvaluationTests {
 
 // MARK: - Random expressions and events
 
-/// SplitMix64: small, seeded, the same sequence on every platform.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Expressions and events drawn from one small vocabulary, so keys are often present and values often equal.
 private struct RandomFilterWorld {
-    var random: SplitMix64
+    var random: SeededRandom
 
-    init(seed: UInt64) { random = SplitMix64(state: seed) }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     static let attributeKeys = ["http.route", "customer.tier", "code", "ratio", "flag", "count", "status"]
     static let pseudoFields = ["duration", "status", "operation", "service.name", "severity"]

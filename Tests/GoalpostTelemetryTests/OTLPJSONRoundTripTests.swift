@@ -1,5 +1,6 @@
 import GoalpostModel
 import GoalpostTelemetry
+import GoalpostTestSupport
 import Testing
 
 /// A seeded property: random requests, written as OTLP/JSON text in every allowed spelling
@@ -9,12 +10,12 @@ import Testing
 @Suite struct OTLPJSONRoundTripTests {
     @Test("random requests decode to the events they were written from", arguments: [1, 2, 3, 4])
     func roundTrip(seed: UInt64) throws {
-        var random = SplitMix64(seed: seed)
+        var random = SeededRandom(seed: seed)
         var decoder = OTLPJSONDecoder()
         var symbols = SymbolTable()
         for _ in 0..<150 {
             let request = RandomRequest(&random)
-            var writer = RequestWriter(random: SplitMix64(seed: random.next()))
+            var writer = RequestWriter(random: SeededRandom(seed: random.next()))
             let text = writer.write(request)
             let decoded = try decode(text, decoder: &decoder, symbols: &symbols)
             let expected = request.expectedEvents
@@ -27,25 +28,12 @@ import Testing
     }
 }
 
-// MARK: - A small seeded generator
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 indirect enum RandomValue {
     case string(String), int(Int64), double(Double), bool(Bool), bytes([UInt8])
     case array([RandomValue]), kvlist([(String, RandomValue)]), empty
 
-    static func make(_ r: inout SplitMix64, depth: Int = 0) -> RandomValue {
+    static func make(_ r: inout SeededRandom, depth: Int = 0) -> RandomValue {
         switch Int.random(in: 0..<(depth < 2 ? 9 : 6), using: &r) {
         case 0, 1: .string(randomString(&r))
         case 2: .int(randomInt64(&r))
@@ -123,11 +111,11 @@ func jsonQuoted(_ s: String) -> String {
 
 private let alphabet: [Character] = Array("abcXYZ09 ./-_\"\\\n\t\u{01}\u{7F}é中😀") + ["{", "}", "[", "]", ":", ","]
 
-func randomString(_ r: inout SplitMix64) -> String {
+func randomString(_ r: inout SeededRandom) -> String {
     String((0..<Int.random(in: 0..<12, using: &r)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &r)] })
 }
 
-func randomInt64(_ r: inout SplitMix64) -> Int64 {
+func randomInt64(_ r: inout SeededRandom) -> Int64 {
     switch Int.random(in: 0..<4, using: &r) {
     case 0: [Int64.min, Int64.max, 0, -1][Int.random(in: 0..<4, using: &r)]
     case 1: Int64.random(in: -1000...1000, using: &r)
@@ -135,7 +123,7 @@ func randomInt64(_ r: inout SplitMix64) -> Int64 {
     }
 }
 
-func randomDouble(_ r: inout SplitMix64) -> Double {
+func randomDouble(_ r: inout SeededRandom) -> Double {
     switch Int.random(in: 0..<5, using: &r) {
     case 0:
         let special: [Double] = [0.1, -0.0, 1e-300, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity, .nan, 1.2345678901234568e17]
@@ -182,7 +170,7 @@ struct RandomRequest {
     var isTraces: Bool
     var resources: [RandomResource]
 
-    init(_ r: inout SplitMix64) {
+    init(_ r: inout SeededRandom) {
         isTraces = Bool.random(using: &r)
         resources = (0..<Int.random(in: 0..<3, using: &r)).map { _ in
             var attributes = Self.attributes(&r, special: ["service.name"])
@@ -212,14 +200,14 @@ struct RandomRequest {
         }
     }
 
-    static func traceID(_ r: inout SplitMix64) -> [UInt8]? {
+    static func traceID(_ r: inout SeededRandom) -> [UInt8]? {
         guard Bool.random(using: &r) else { return nil }
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &r) }
         bytes[15] |= 1  // Never all zero: that reads as no trace.
         return bytes
     }
 
-    static func attributes(_ r: inout SplitMix64, special: [String]) -> [(String, RandomValue)] {
+    static func attributes(_ r: inout SeededRandom, special: [String]) -> [(String, RandomValue)] {
         (0..<Int.random(in: 0..<6, using: &r)).map { _ in
             let key = Int.random(in: 0..<4, using: &r) == 0 ? special[0] : randomString(&r)
             return (key, RandomValue.make(&r))
@@ -283,7 +271,7 @@ extension RandomValue {
 // MARK: - Writing the request as OTLP/JSON in random spellings
 
 struct RequestWriter {
-    var random: SplitMix64
+    var random: SeededRandom
     var out = ""
 
     mutating func write(_ request: RandomRequest) -> String {

@@ -340,6 +340,9 @@ public struct EvaluationEngine: Sendable {
     /// Scopes across all outcomes (one global each, plus customers with traffic).
     public var scopeCount: Int { aggregators.reduce(0) { $0 + $1.scopes.count } }
 
+    /// One outcome's aggregator (tests compare its incremental slice tallies with the direct computation).
+    func aggregator(outcome: String) -> OutcomeAggregator? { outcomeIndex[outcome].map { aggregators[$0] } }
+
     /// The retention of one outcome: minute and hour buckets kept per series; `nil` for an unknown outcome.
     public func retention(outcome: String) -> (minuteBuckets: Int, hourBuckets: Int)? {
         outcomeIndex[outcome].map { (Int(aggregators[$0].tiers.minuteSlots), Int(aggregators[$0].tiers.hourSlots)) }

@@ -10,6 +10,9 @@ struct ScopeState: Sendable {
     var series: TieredSeries
     /// Finalized slice tallies per hour (timeslice budgeting only).
     var slices: PrefixSeries<SliceTally>?
+    /// Running counts of the closed slices still in the minute tier (`timeslices` budgeting only), so a rule
+    /// window sums its whole slices in O(1) instead of classifying each from minute buckets on every tick.
+    var sliceLedger = SliceLedger()
     var machine: AlertStateMachine
     /// The shortest short window among the rules firing at the last evaluation.
     var firingShortWindow: TimeSpan?

@@ -1,5 +1,6 @@
 import Foundation
 import GoalpostModel
+import GoalpostTestSupport
 import Testing
 @testable import GoalpostEvaluation
 

@@ -1,4 +1,5 @@
 import GoalpostModel
+import GoalpostTestSupport
 import Testing
 @testable import GoalpostEvaluation
 

@@ -10,7 +10,7 @@ import GoalpostSimulation
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a simulated B2B SaaS day with a bad deploy through Goalpost and tell what it found."
+        abstract: "Run two simulated days of a B2B SaaS, one with a bad deploy, through Goalpost and tell what it found."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }

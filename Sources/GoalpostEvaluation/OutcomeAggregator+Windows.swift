@@ -39,17 +39,22 @@ extension OutcomeAggregator {
     /// failing before observation started is detected later. Event counts (the low-traffic guard) stay real.
     func ruleMeasure(_ scope: Int, window: TimeSpan, at now: Int64) -> WindowMeasure {
         var measured = measure(scope, from: now &- window.nanoseconds, to: now)
-        guard firstMinute != .max else { return measured }
-        let observedStart = firstMinute &* Time.nanosPerMinute
-        guard observedStart > now &- window.nanoseconds else { return measured }
         switch outcome.budgeting {
         case .occurrences, .ratioTimeslices:
-            let observed = max(Time.nanosPerMinute, now &- observedStart)
-            measured.base *= Double(window.nanoseconds) / Double(observed)
+            measured.base *= coldStartFactor(windowStart: now &- window.nanoseconds, now: now)
         case .timeslices:
             break  // the base is already the window's elapsed slices: unobserved slices count as good
         }
         return measured
+    }
+
+    /// How much to scale a window's observed base so the part before the first observed minute counts as traffic
+    /// at the observed rate: window length ÷ observed time (at least a minute), or 1 when all of it was observed.
+    func coldStartFactor(windowStart: Int64, now: Int64) -> Double {
+        guard firstMinute != .max else { return 1 }
+        let observedStart = firstMinute &* Time.nanosPerMinute
+        guard observedStart > windowStart else { return 1 }
+        return Double(max(Time.nanosPerMinute, now &- windowStart)) / Double(max(Time.nanosPerMinute, now &- observedStart))
     }
 
     /// The slice tally of one slice starting at `startMinute`, from the minute buckets.
@@ -211,13 +216,7 @@ extension OutcomeAggregator {
         var base: Double
         switch outcome.budgeting {
         case .occurrences, .ratioTimeslices:
-            base = measure.base
-            if firstMinute != .max {
-                let observedStart = firstMinute &* Time.nanosPerMinute
-                if observedStart > window.start {
-                    base *= Double(max(Time.nanosPerMinute, now &- window.start)) / Double(max(Time.nanosPerMinute, now &- observedStart))
-                }
-            }
+            base = measure.base * coldStartFactor(windowStart: window.start, now: now)
         case .timeslices: base = Double(window.length) / Double(sliceNanos ?? Time.nanosPerMinute)
         }
         return (measure, base, window.start, window.length)

@@ -13,10 +13,12 @@ public enum RecordedDayWriter {
     /// Simulates `configuration` and writes every minute's spans to `path` as OTLP/JSON lines.
     /// Memory stays at one minute of traffic; `progress` is told the fraction done after each simulated hour.
     public static func write(_ configuration: SimulationConfiguration, to path: String, progress: (Double) -> Void = { _ in }) throws -> Summary {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: URL(fileURLWithPath: path)) else {
+            let folder = (path as NSString).deletingLastPathComponent
+            let reason = FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) ? "not writable" : "its folder does not exist"
+            throw RecordedDayWriterError(description: "\(path): cannot create the file (\(reason))")
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var simulator = Simulator(configuration: configuration)
         let writer = OTLPJSONWriter(simulator: simulator)
@@ -33,7 +35,11 @@ public enum RecordedDayWriter {
             if buffer.count >= 1 << 20 || simulator.isFinished {
                 summary.lines += buffer.count { $0 == 0x0A }
                 summary.bytes += buffer.count
-                try handle.write(contentsOf: buffer)
+                do {
+                    try handle.write(contentsOf: buffer)
+                } catch {
+                    throw RecordedDayWriterError(description: "\(path): write failed after \(summary.bytes) bytes (\(error.localizedDescription))")
+                }
                 buffer.removeAll(keepingCapacity: true)
             }
             if minute % 60 == 0 { progress(Double(minute) / Double(totalMinutes)) }
@@ -77,4 +83,9 @@ public enum RecordedDayWriter {
         }
         return try JSONSerialization.data(withJSONObject: records, options: [.prettyPrinted, .sortedKeys])
     }
+}
+
+/// Writing a simulated recording failed: which file and why.
+public struct RecordedDayWriterError: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }

@@ -120,4 +120,18 @@ struct DemoAndBacktestCommandTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("objective-above-one.yaml:10:14: error:"))
     }
+
+    @Test("simulate names the file it cannot create and why")
+    func simulateUnwritable() throws {
+        let result = try runCommand(try goalpost(), ["simulate", "--out", "/nonexistent-goalpost-dir/day.jsonl", "--duration", "1m"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent-goalpost-dir/day.jsonl: cannot create the file (its folder does not exist)"))
+    }
+
+    @Test("simulate refuses an unknown fault by name, listing the known ones")
+    func simulateUnknownFault() throws {
+        let result = try runCommand(try goalpost(), ["simulate", "--out", "/tmp/unused.jsonl", "--fault", "meteor"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--fault 'meteor' is not one of sso-deploy, customer-latency, region-outage, none"))
+    }
 }

@@ -93,20 +93,22 @@ struct DemoAndBacktestCommandTests {
         let file = folder.appendingPathComponent("mixed.jsonl").path
         _ = try runCommand(try goalpost(), ["simulate", "--out", file, "--start", "2026-11-16T12:00:00Z", "--duration", "3m"])
         var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(lines.count >= 6)
+        #expect(lines.count >= 8)
         lines.insert(String(lines[1].prefix(100)), at: 2)                    // line 3: truncated
         lines.insert(#"{"hello":"world","resourceSpans":7}"#, at: 4)          // line 5: a wrong type
+        lines.insert("GET /healthz 200 OK", at: 6)                            // line 7: not OTLP, not even JSON
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
 
         let lenient = try runCommand(try goalpost(), ["backtest", "--config", TestPaths.examples.path, "--telemetry", file, "--format", "json"])
         #expect(lenient.status == 0, "\(lenient.stderr)")
         #expect(lenient.stderr.contains("\(file):3:"))
         #expect(lenient.stderr.contains("\(file):5:"))
+        #expect(lenient.stderr.contains("\(file):7:"))
         #expect(lenient.stderr.contains("resourceSpans"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(lenient.stdout.utf8)) as? [String: Any])
         let replay = try #require(report["replay"] as? [String: Any])
-        #expect(replay["skippedLines"] as? Int == 2)
-        #expect(replay["decodedLines"] as? Int == lines.count - 2)
+        #expect(replay["skippedLines"] as? Int == 3)
+        #expect(replay["decodedLines"] as? Int == lines.count - 3)
 
         let strict = try runCommand(try goalpost(), ["backtest", "--config", TestPaths.examples.path, "--telemetry", file, "--strict"])
         #expect(strict.status != 0)

@@ -615,34 +615,20 @@ struct OTLPJSONParser {
 
     /// An `ArrayValue` (`{"values": [AnyValue]}`) written as a JSON array.
     private mutating func writeArrayValue(depth: Int) throws(DecodeFailure) {
-        try checkDepth(depth)
-        let start = pending.json.count
-        pending.json.append(ASCII.openBracket)
-        if try scanner.beginObject() {
-            repeat {
-                let key = try scanner.readKey()
-                if key.equals("values") {
-                    pending.json.removeLast(pending.json.count - start - 1)
-                    guard try scanner.beginArray() else { continue }
-                    var first = true
-                    repeat {
-                        if !first { pending.json.append(ASCII.comma) }
-                        first = false
-                        try writeAnyValue(depth: depth + 1)
-                    } while try scanner.nextElement()
-                } else {
-                    try scanner.skipValue()
-                }
-            } while try scanner.nextMember()
-        }
-        pending.json.append(ASCII.closeBracket)
+        try writeValues(depth: depth, keyed: false)
     }
 
     /// A `KeyValueList` (`{"values": [KeyValue]}`) written as a JSON object.
     private mutating func writeKeyValueList(depth: Int) throws(DecodeFailure) {
+        try writeValues(depth: depth, keyed: true)
+    }
+
+    /// The `values` list of an `ArrayValue` or `KeyValueList`, as a JSON array or object; other members are
+    /// skipped, and a repeated `values` replaces what an earlier one wrote.
+    private mutating func writeValues(depth: Int, keyed: Bool) throws(DecodeFailure) {
         try checkDepth(depth)
         let start = pending.json.count
-        pending.json.append(ASCII.openBrace)
+        pending.json.append(keyed ? ASCII.openBrace : ASCII.openBracket)
         if try scanner.beginObject() {
             repeat {
                 let key = try scanner.readKey()
@@ -653,14 +639,18 @@ struct OTLPJSONParser {
                     repeat {
                         if !first { pending.json.append(ASCII.comma) }
                         first = false
-                        try writeKeyValue(depth: depth + 1)
+                        if keyed {
+                            try writeKeyValue(depth: depth + 1)
+                        } else {
+                            try writeAnyValue(depth: depth + 1)
+                        }
                     } while try scanner.nextElement()
                 } else {
                     try scanner.skipValue()
                 }
             } while try scanner.nextMember()
         }
-        pending.json.append(ASCII.closeBrace)
+        pending.json.append(keyed ? ASCII.closeBrace : ASCII.closeBracket)
     }
 
     /// One `KeyValue` as `"key":value`; the key may come after the value in the input.

@@ -76,7 +76,7 @@ extension OutcomeAggregator {
     /// window covers. Slices still in the minute tier are classified from minutes; older ones come from the
     /// finalized hourly tallies, the oldest hour weighted like any bucket. With `timeslices` budgeting the
     /// closed slices the window covers whole are summed from the scope's `SliceLedger` in O(1), with the same
-    /// result, to the bit, as `slicesDirect` (the slice-by-slice loop).
+    /// result, to the bit, as classifying every slice from minutes (SliceLedgerTests keeps that loop as its reference).
     func slices(_ scope: Int, from start: Int64, to end: Int64) -> SliceTally {
         guard let sliceNanos, let sliceMinutes, end > start else { return .zero }
         var result = SliceTally.zero
@@ -109,31 +109,6 @@ extension OutcomeAggregator {
                 slice = bulkTo
                 continue
             }
-            let sliceStart = slice * sliceNanos
-            let overlap = min(end, sliceStart + sliceNanos) - max(loopStart, sliceStart)
-            if overlap > 0 {
-                let tally = sliceTally(scope, startMinute: sliceStart / Time.nanosPerMinute)
-                if tally != .zero { result += tally.scaled(by: Double(overlap) / Double(sliceNanos)) }
-            }
-            slice += 1
-        }
-        return result
-    }
-
-    /// `slices(_:from:to:)` classifying every slice from minute buckets (the reference the ledger must match).
-    func slicesDirect(_ scope: Int, from start: Int64, to end: Int64) -> SliceTally {
-        guard let sliceNanos, end > start else { return .zero }
-        var result = SliceTally.zero
-        var loopStart = start
-        if !scopes[scope].series.minutesCover(start), let finalized = finalizedThroughHour, let series = scopes[scope].slices {
-            let finalizedEnd = (finalized + 1) * Time.nanosPerHour
-            if start < finalizedEnd {
-                result = TieredSeries.weightedSum(series, start: start, end: min(end, finalizedEnd), bucket: Time.nanosPerHour)
-                loopStart = finalizedEnd
-            }
-        }
-        var slice = Time.floorDiv(loopStart, sliceNanos)
-        while slice * sliceNanos < end {
             let sliceStart = slice * sliceNanos
             let overlap = min(end, sliceStart + sliceNanos) - max(loopStart, sliceStart)
             if overlap > 0 {

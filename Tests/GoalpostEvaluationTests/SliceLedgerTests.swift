@@ -68,3 +68,31 @@ struct SliceLedgerTests {
         #expect(compared > 1000)
     }
 }
+
+/// The slice-by-slice computation the ledger replaced, kept here as the reference it must match.
+extension OutcomeAggregator {
+    /// `slices(_:from:to:)` classifying every slice from minute buckets (the reference the ledger must match).
+    func slicesDirect(_ scope: Int, from start: Int64, to end: Int64) -> SliceTally {
+        guard let sliceNanos, end > start else { return .zero }
+        var result = SliceTally.zero
+        var loopStart = start
+        if !scopes[scope].series.minutesCover(start), let finalized = finalizedThroughHour, let series = scopes[scope].slices {
+            let finalizedEnd = (finalized + 1) * Time.nanosPerHour
+            if start < finalizedEnd {
+                result = TieredSeries.weightedSum(series, start: start, end: min(end, finalizedEnd), bucket: Time.nanosPerHour)
+                loopStart = finalizedEnd
+            }
+        }
+        var slice = Time.floorDiv(loopStart, sliceNanos)
+        while slice * sliceNanos < end {
+            let sliceStart = slice * sliceNanos
+            let overlap = min(end, sliceStart + sliceNanos) - max(loopStart, sliceStart)
+            if overlap > 0 {
+                let tally = sliceTally(scope, startMinute: sliceStart / Time.nanosPerMinute)
+                if tally != .zero { result += tally.scaled(by: Double(overlap) / Double(sliceNanos)) }
+            }
+            slice += 1
+        }
+        return result
+    }
+}

@@ -22,14 +22,11 @@ public struct ReplayDriver: TelemetrySink, Sendable {
     /// The first and last event times seen.
     public private(set) var firstEventTime: Int64?
     public private(set) var lastEventTime: Int64?
-    /// Called after each tick with its time and actions (to print or notify as the replay goes).
-    private let onTick: @Sendable (Int64, [IncidentAction]) -> Void
 
     static let minute: Int64 = 60_000_000_000
 
-    public init(engine: EvaluationEngine, onTick: @escaping @Sendable (Int64, [IncidentAction]) -> Void = { _, _ in }) {
+    public init(engine: EvaluationEngine) {
         self.engine = engine
-        self.onTick = onTick
     }
 
     public mutating func receive(_ event: Event, symbols: SymbolTable) {
@@ -60,7 +57,6 @@ public struct ReplayDriver: TelemetrySink, Sendable {
         while time >= next {
             let produced = engine.tick(now: next)
             for action in produced { actions.append(TimedAction(at: next, action: action)) }
-            onTick(next, produced)
             next += Self.minute
         }
         nextTick = next

@@ -52,6 +52,13 @@ extension BacktestReport {
             lines.append(String(format: "  pages per day: %.2f, tickets per day: %.2f, incidents matching no onset: %d",
                                 quality.pagesPerDay, quality.ticketsPerDay, quality.unmatchedIncidents))
         }
+        if !deploys.isEmpty {
+            lines.append("")
+            lines.append("Deploys during the replay:")
+            for deploy in deploys.sorted(by: { $0.timeUnixNano < $1.timeUnixNano }) {
+                lines.append("  \(Timestamp.format(deploy.timeUnixNano))  \(deploy.service) \(deploy.version)\(deploy.title.map { "  \($0)" } ?? "")")
+            }
+        }
         lines.append("")
         var replayed = "Replayed \(Format.count(Double(replay.spans))) spans, \(Format.count(Double(replay.logRecords))) log records, "
             + "\(Format.count(Double(replay.metricSamples))) metric samples"

@@ -104,13 +104,25 @@ public struct BacktestReport: Sendable, Encodable {
     public var replay: Replay
     public var deploys: [Deploy]
 
-    private enum CodingKeys: String, CodingKey { case incidents, quality, replay }
+    private enum CodingKeys: String, CodingKey { case incidents, quality, replay, deploys }
+
+    /// A deploy as the report lists it.
+    struct DeployJSON: Encodable {
+        var service: String
+        var version: String
+        var time: String
+        var title: String?
+        var commit: String?
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(incidents, forKey: .incidents)
         try container.encode(quality, forKey: .quality)
         try container.encode(replay, forKey: .replay)
+        try container.encode(deploys.sorted { $0.timeUnixNano < $1.timeUnixNano }.map {
+            DeployJSON(service: $0.service, version: $0.version, time: Timestamp.format($0.timeUnixNano), title: $0.title, commit: $0.commit)
+        }, forKey: .deploys)
     }
 
     /// The report as pretty JSON.

@@ -81,6 +81,12 @@ struct DemoAndBacktestCommandTests {
         for key in ["customers", "badEvents", "totalEvents", "arrAtRisk", "budgetBurned"] {
             #expect(impact.keys.contains(key), "missing impact.\(key)")
         }
+        // The simulated day's deploys, in time order (checkout 09:30 and search 13:40 precede the window).
+        let deploys = try #require(report["deploys"] as? [[String: Any]]).map { "\($0["service"] ?? "") \($0["version"] ?? "") \($0["time"] ?? "")" }
+        #expect(deploys == [
+            "checkout-api 5.13.0 2026-11-16T09:30:00Z", "search-api 1.49.0 2026-11-16T13:40:00Z",
+            "auth-api 2.3.1 2026-11-16T14:05:00Z", "auth-api 2.3.0 2026-11-16T15:35:00Z",
+        ])
         let replay = try #require(report["replay"] as? [String: Any])
         #expect((replay["spans"] as? Int ?? 0) > 100_000)
         #expect(replay["skippedLines"] as? Int == 0)

@@ -23,12 +23,14 @@ public struct LintReport: Sendable, Codable {
         services = result.catalog.services.count
     }
 
-    /// `path:line:column: error: text` lines, then a one-line summary.
+    /// `path:line:column: error: text` lines, then the summary line.
     public var text: String {
-        var lines = diagnostics.map(\.description)
-        let summary = "\(files.count) file\(files.count == 1 ? "" : "s"): \(outcomes) outcome\(outcomes == 1 ? "" : "s"), \(customers) customer\(customers == 1 ? "" : "s"), \(services) service\(services == 1 ? "" : "s"); \(errorCount) error\(errorCount == 1 ? "" : "s"), \(warningCount) warning\(warningCount == 1 ? "" : "s")"
-        lines.append(summary)
-        return lines.joined(separator: "\n")
+        (diagnostics.map(\.description) + [summary]).joined(separator: "\n")
+    }
+
+    /// `7 files: 5 outcomes, 7 customers, 3 services; 0 errors, 0 warnings`.
+    public var summary: String {
+        "\(files.count) file\(files.count == 1 ? "" : "s"): \(outcomes) outcome\(outcomes == 1 ? "" : "s"), \(customers) customer\(customers == 1 ? "" : "s"), \(services) service\(services == 1 ? "" : "s"); \(errorCount) error\(errorCount == 1 ? "" : "s"), \(warningCount) warning\(warningCount == 1 ? "" : "s")"
     }
 
     /// `{"files":[...],"diagnostics":[{"file","line","column","severity","message"}],"errors":N,"warnings":N,...}`.

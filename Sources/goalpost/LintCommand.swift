@@ -28,7 +28,7 @@ struct LintCommand: ParsableCommand {
             let stream = report.diagnostics.isEmpty ? FileHandle.standardOutput : FileHandle.standardError
             // Diagnostics go to stderr like a compiler's; the summary line goes to stdout.
             for diagnostic in report.diagnostics { stream.write(Data((diagnostic.description + "\n").utf8)) }
-            print(report.text.split(separator: "\n").last.map(String.init) ?? "")
+            print(report.summary)
         case .json:
             print(try report.json())
         }

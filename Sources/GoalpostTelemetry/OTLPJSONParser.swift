@@ -297,7 +297,7 @@ struct OTLPJSONParser {
         case .bool(let value): return symbols.intern(value ? "true" : "false")
         case .double(let value):
             pending.json.removeAll(keepingCapacity: true)
-            appendJSONDouble(value)
+            pending.appendJSONDouble(value)
             return internJSON()
         case nil: return SymbolTable.empty
         }
@@ -598,11 +598,7 @@ struct OTLPJSONParser {
         guard let bytes = decodeBase64(text) else {
             throw scanner.valueError("expected base64 bytes, found \"\(text.string)\"", at: valueStart)
         }
-        let digits: StaticString = "0123456789abcdef"
-        for byte in bytes {
-            pending.json.append(digits.utf8Start[Int(byte >> 4)])
-            pending.json.append(digits.utf8Start[Int(byte & 0xF)])
-        }
+        bytes.withUnsafeBufferPointer { pending.appendHex($0) }
     }
 
     // MARK: Nested values as JSON text
@@ -666,11 +662,11 @@ struct OTLPJSONParser {
                     if valueWritten {
                         let valueText = Array(pending.json[entryStart...])
                         pending.json.removeLast(valueText.count)
-                        appendJSONString(name)
+                        pending.appendJSONString(name)
                         pending.json.append(ASCII.colon)
                         pending.json.append(contentsOf: valueText)
                     } else {
-                        appendJSONString(name)
+                        pending.appendJSONString(name)
                         pending.json.append(ASCII.colon)
                     }
                     keyWritten = true
@@ -685,7 +681,7 @@ struct OTLPJSONParser {
         if !keyWritten {
             pending.json.insert(contentsOf: [ASCII.quote, ASCII.quote, ASCII.colon], at: entryStart)
         }
-        if !valueWritten { appendLiteral("null") }
+        if !valueWritten { pending.appendLiteral("null") }
     }
 
     /// An `AnyValue` written as JSON: `"text"`, `12`, `1.5`, `true`, `[...]`, `{...}`, bytes as a
@@ -705,13 +701,13 @@ struct OTLPJSONParser {
                 pending.json.removeLast(pending.json.count - start)
                 wrote = true
                 if key.equals("stringValue") || key.equals("string_value") {
-                    appendJSONString(try scanner.readString())
+                    pending.appendJSONString(try scanner.readString())
                 } else if key.equals("intValue") || key.equals("int_value") {
-                    appendLiteral(String(try scanner.readInt64()))
+                    pending.appendLiteral(String(try scanner.readInt64()))
                 } else if key.equals("doubleValue") || key.equals("double_value") {
-                    appendJSONDouble(try scanner.readDouble())
+                    pending.appendJSONDouble(try scanner.readDouble())
                 } else if key.equals("boolValue") || key.equals("bool_value") {
-                    appendLiteral(try scanner.readBool() ? "true" : "false")
+                    pending.appendLiteral(try scanner.readBool() ? "true" : "false")
                 } else if key.equals("arrayValue") || key.equals("array_value") {
                     try writeArrayValue(depth: depth + 1)
                 } else if key.equals("kvlistValue") || key.equals("kvlist_value") {
@@ -723,7 +719,7 @@ struct OTLPJSONParser {
                 }
             } while try scanner.nextMember()
         }
-        if !wrote { appendLiteral("null") }
+        if !wrote { pending.appendLiteral("null") }
     }
 
     private static func isAnyValueKey(_ key: ByteString) -> Bool {
@@ -731,44 +727,6 @@ struct OTLPJSONParser {
             || key.equals("doubleValue") || key.equals("double_value") || key.equals("boolValue") || key.equals("bool_value")
             || key.equals("arrayValue") || key.equals("array_value") || key.equals("kvlistValue") || key.equals("kvlist_value")
             || key.equals("bytesValue") || key.equals("bytes_value")
-    }
-
-    private mutating func appendLiteral(_ text: String) {
-        pending.json.append(contentsOf: text.utf8)
-    }
-
-    /// Doubles as Swift prints them (the shortest text that reads back the same, valid JSON);
-    /// the non-finite ones as the strings protobuf's JSON mapping uses.
-    private mutating func appendJSONDouble(_ value: Double) {
-        if value.isNaN { appendLiteral("\"NaN\"") }
-        else if value == .infinity { appendLiteral("\"Infinity\"") }
-        else if value == -.infinity { appendLiteral("\"-Infinity\"") }
-        else { appendLiteral(value.description) }
-    }
-
-    private mutating func appendJSONString(_ text: ByteString) {
-        pending.json.append(ASCII.quote)
-        for i in 0..<text.count {
-            let b = text.start[i]
-            switch b {
-            case ASCII.quote, ASCII.backslash:
-                pending.json.append(ASCII.backslash)
-                pending.json.append(b)
-            case 0x0A: appendLiteral("\\n")
-            case 0x0D: appendLiteral("\\r")
-            case 0x09: appendLiteral("\\t")
-            case 0x08: appendLiteral("\\b")
-            case 0x0C: appendLiteral("\\f")
-            case 0..<0x20:
-                let digits: StaticString = "0123456789abcdef"
-                appendLiteral("\\u00")
-                pending.json.append(digits.utf8Start[Int(b >> 4)])
-                pending.json.append(digits.utf8Start[Int(b & 0xF)])
-            default:
-                pending.json.append(b)
-            }
-        }
-        pending.json.append(ASCII.quote)
     }
 }
 

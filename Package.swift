@@ -26,6 +26,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: The pure core: value types and math. No NIO, GRDB, Hummingbird or Postgres here.
@@ -58,10 +65,40 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
 
-        // MARK: Wiring: replay and backtest now; the services of `serve` later.
+        // MARK: Durable state: aggregates, samples, deploys, customers, incidents (SQLite through GRDB).
+        .target(
+            name: "GoalpostStore",
+            dependencies: [
+                "GoalpostModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Wiring: replay and backtest, and the services of `serve` (ingest pipeline, evaluation ticks).
         .target(
             name: "GoalpostRuntime",
-            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation"],
+            dependencies: [
+                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: HTTP: OTLP receiver, REST API, /metrics, health.
+        .target(
+            name: "GoalpostServer",
+            dependencies: [
+                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostStore", "GoalpostRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -82,7 +119,14 @@ let package = Package(
                 "GoalpostEvaluation",
                 "GoalpostSimulation",
                 "GoalpostRuntime",
+                "GoalpostStore",
+                "GoalpostServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,7 +134,7 @@ let package = Package(
         // MARK: Test support and tests.
         .target(
             name: "GoalpostTestSupport",
-            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostSimulation", "GoalpostRuntime"],
+            dependencies: ["GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostSimulation", "GoalpostRuntime", "GoalpostStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -120,6 +164,16 @@ let package = Package(
         .testTarget(
             name: "GoalpostRuntimeTests",
             dependencies: ["GoalpostRuntime", "GoalpostSimulation", "GoalpostTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostStoreTests",
+            dependencies: ["GoalpostStore", "GoalpostTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostServerTests",
+            dependencies: ["GoalpostServer", "GoalpostRuntime", "GoalpostStore", "GoalpostTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -62,6 +62,14 @@ public enum RecordFiles {
         return out
     }
 
+    /// Decodes customers from JSON bytes already in memory (the customers API); `source` names them in errors.
+    public static func customers(json: Data, source: String) throws(RecordFileError) -> [Customer] {
+        let objects = try array(json, file: source)
+        var out: [Customer] = []
+        for (index, object) in objects.enumerated() { out.append(try customer(object, file: source, at: "[\(index)]")) }
+        return out
+    }
+
     /// Merges customers from a records file into defined ones: the file's fields win where given.
     public static func merge(_ records: [Customer], into defined: [Customer]) -> [Customer] {
         var merged = defined

@@ -30,6 +30,11 @@ public struct AlertStateMachine: Hashable, Sendable {
         self.resolveAfter = resolveAfter
     }
 
+    /// Puts back a state saved in a checkpoint.
+    public mutating func restore(_ state: State) {
+        self.state = state
+    }
+
     /// Whether the alert is open (firing or holding).
     public var isOpen: Bool { state != .quiet }
 

@@ -35,13 +35,22 @@ public struct EvaluationEngine: Sendable {
         public var customerWeightFloor: Double
         /// Whether to keep latency sketches (percentiles in status and reports).
         public var latencySketches: Bool
+        /// Bad events kept per outcome per minute as samples for investigations (`commit()` hands them
+        /// out); 0 keeps none, as a replay that never stores them should.
+        public var badSamplesPerMinute: Int
+        /// Whether the caller persists what the engine gains through `commit()`: the engine then also keeps the
+        /// slice tallies it finalizes until the next commit. Off for a replay, which never commits.
+        public var persistence: Bool
 
         /// Options; every one has a default.
         public init(
             allowedLateness: TimeSpan = .minutes(5), maximumClockSkew: TimeSpan = .minutes(2),
             minuteTier: TimeSpan = .hours(8), hourTierMargin: TimeSpan = .hours(2),
-            customerWeightFloor: Double = 0.01, latencySketches: Bool = true
+            customerWeightFloor: Double = 0.01, latencySketches: Bool = true, badSamplesPerMinute: Int = 0,
+            persistence: Bool = false
         ) {
+            self.badSamplesPerMinute = badSamplesPerMinute
+            self.persistence = persistence
             self.allowedLateness = allowedLateness
             self.maximumClockSkew = maximumClockSkew
             self.minuteTier = minuteTier
@@ -58,8 +67,8 @@ public struct EvaluationEngine: Sendable {
                   minuteTier >= .hours(1) + allowedLateness + maximumClockSkew else {
                 throw EvaluationError(outcome: nil, message: "minute tier \(minuteTier) must be whole minutes and at least 1h plus the allowed lateness and clock skew")
             }
-            guard hourTierMargin.nanoseconds >= 0, customerWeightFloor >= 0 else {
-                throw EvaluationError(outcome: nil, message: "hour tier margin and customer weight floor cannot be negative")
+            guard hourTierMargin.nanoseconds >= 0, customerWeightFloor >= 0, badSamplesPerMinute >= 0 else {
+                throw EvaluationError(outcome: nil, message: "hour tier margin, customer weight floor and samples per minute cannot be negative")
             }
         }
     }
@@ -92,21 +101,21 @@ public struct EvaluationEngine: Sendable {
     /// What was received and dropped.
     public private(set) var statistics = Statistics()
 
-    private var aggregators: [OutcomeAggregator]
-    private let outcomeIndex: [String: Int]
+    var aggregators: [OutcomeAggregator]
+    let outcomeIndex: [String: Int]
     private let routes: EventRoutes
     private let metricRoutes: [UInt64: [MetricRoute]]
     private var metricSeries: [MetricSeriesKey: MetricSeriesState] = [:]
-    private var directory: [String: Customer]
+    var directory: [String: Customer]
     private var ranking: ImpactRanking
-    private var closed: [Incident] = []
+    var closed: [Incident] = []
     /// The newest minute accepted or ticked; events before `frontier − lateness` are too late. Starts far in
     /// the past (not at `Int64.min`, so subtracting the lateness cannot wrap around).
-    private var frontierMinute: Int64 = -(1 << 62)
-    private var lastTick: Int64?
-    private var lastTrimHour: Int64 = .min
+    var frontierMinute: Int64 = -(1 << 62)
+    var lastTick: Int64?
+    var lastTrimHour: Int64 = .min
     /// When the engine first saw anything: cumulative series that started before are a baseline.
-    private var observedSince: Int64?
+    var observedSince: Int64?
     private let latenessMinutes: Int64
     private let skewNanos: Int64
 

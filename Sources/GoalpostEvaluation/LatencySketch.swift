@@ -113,6 +113,46 @@ public struct LatencySketch: Hashable, Sendable, Codable {
         return bins.last.map { Self.value(ofKey: $0 >> 48) } ?? 0
     }
 
+    // MARK: Bytes
+
+    /// The sketch as bytes, for a store: `count`, `zeroCount`, then each non-empty bucket (index in the top
+    /// 16 bits, count in the low 48), all little-endian 64-bit words.
+    public var serialized: [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16 + 8 * bins.count)
+        for word in [count, zeroCount] + bins {
+            withUnsafeBytes(of: word.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// Reads `serialized` back; `nil` when the bytes are not a sketch (length, order, or counts that do not add up).
+    public init?(serialized bytes: [UInt8]) {
+        guard bytes.count >= 16, bytes.count % 8 == 0 else { return nil }
+        var words = [UInt64]()
+        words.reserveCapacity(bytes.count / 8)
+        var offset = 0
+        while offset < bytes.count {
+            var word: UInt64 = 0
+            for position in 0..<8 { word |= UInt64(bytes[offset + position]) << (8 * UInt64(position)) }
+            words.append(word)
+            offset += 8
+        }
+        let bins = Array(words.dropFirst(2))
+        guard bins.count <= Self.maximumBins else { return nil }
+        var sum = words[1]
+        for (index, bin) in bins.enumerated() {
+            if index > 0, bins[index - 1] >> 48 >= bin >> 48 { return nil }
+            let (next, overflow) = sum.addingReportingOverflow(bin & Self.countMask)
+            guard !overflow else { return nil }
+            sum = next
+        }
+        guard sum == words[0] else { return nil }
+        count = words[0]
+        zeroCount = words[1]
+        self.bins = bins
+    }
+
     /// The bucket index of a positive duration.
     @inline(__always)
     static func key(_ nanoseconds: Int64) -> UInt64 {

@@ -136,7 +136,10 @@ extension OutcomeAggregator {
                     tally += sliceTally(scope, startMinute: minute)
                     minute += sliceMinutes
                 }
-                if tally != .zero { scopes[scope].slices?.add(tally, at: hour) }
+                if tally != .zero {
+                    scopes[scope].slices?.add(tally, at: hour)
+                    if persistence { finalizedSlices.append(SliceDelta(outcome: outcome.name, scope: scopes[scope].scope, hour: hour, tally: tally)) }
+                }
             }
             hour += 1
         }

@@ -96,6 +96,18 @@ struct OutcomeAggregator: Sendable {
     var finalizedThroughHour: Int64?
     var firstMinute: Int64 = .max
 
+    // Persistence (see EvaluationEngine+Persistence.swift).
+    /// Each cell's key in text, made once when the cell is created.
+    var cellKeys: [CellKey] = []
+    /// Slice tallies finalized since the last `commit`.
+    var finalizedSlices: [SliceDelta] = []
+    /// Bad events kept for investigations since the last `commit`, at most `samplesPerMinute` per minute.
+    var samples: [EventSample] = []
+    var sampleMinute: Int64 = .min
+    var sampledInMinute = 0
+    let samplesPerMinute: Int
+    let persistence: Bool
+
     // Incident state.
     var incident: Incident?
     var incidentScopes: [Int] = []
@@ -160,6 +172,8 @@ struct OutcomeAggregator: Sendable {
             hourSlots: Time.ceilDiv(covered.nanoseconds, Time.nanosPerHour) + Time.ceilDiv(configuration.hourTierMargin.nanoseconds, Time.nanosPerHour)
         )
         sketches = configuration.latencySketches
+        samplesPerMinute = configuration.badSamplesPerMinute
+        persistence = configuration.persistence
         cellTable = CellTable(width: 1 + outcome.dimensions.count)
         scratch = Array(repeating: Self.missing, count: 1 + outcome.dimensions.count)
         let global = ScopeState(
@@ -195,6 +209,7 @@ struct OutcomeAggregator: Sendable {
         if sketches, event.signal == .span || event.durationNanos > 0 {
             staging.sketches[slot].add(nanoseconds: event.durationNanos)
         }
+        if !good, samplesPerMinute > 0 { sample(event, minute: minute, cell: cell, symbols: symbols) }
         return true
     }
 
@@ -229,7 +244,7 @@ struct OutcomeAggregator: Sendable {
     }
 
     /// Creates the state of the cell just inserted (from `scratch`), and its customer scope when new.
-    private mutating func addCell(symbols: SymbolTable, directory: [String: Customer]) {
+    mutating func addCell(symbols: SymbolTable, directory: [String: Customer]) {
         var scopeIndex: Int32 = -1
         let customerValue = scratch[0]
         if outcome.customers.enabled, !CellTable.same(customerValue, Self.missing) {
@@ -249,6 +264,7 @@ struct OutcomeAggregator: Sendable {
             }
         }
         cells.append(CellState(scope: scopeIndex, series: TieredSeries(tiers: tiers, hourSketches: false)))
+        cellKeys.append(CellKey(scratch.map { CellValue($0, symbols: symbols) }))
         staging.addCell()
     }
 

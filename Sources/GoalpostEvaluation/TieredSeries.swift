@@ -46,6 +46,14 @@ struct TieredSeries: Sendable {
         if minute > lastMinute { lastMinute = minute }
     }
 
+    /// Adds a whole hour's counts (restored from a store's roll-up) to the hour tier only.
+    mutating func addHour(_ counts: Counts, sketch: LatencySketch?, hour: Int64) {
+        if counts.total != 0 || counts.good != 0 { hours.add(counts, at: hour) }
+        if let sketch, !sketch.isEmpty { hourSketches?.add(sketch, at: hour) }
+        let minute = hour &* Time.minutesPerHour
+        if minute > lastMinute { lastMinute = minute }
+    }
+
     /// Drops buckets older than the tiers keep, relative to `frontierMinute` (the newest accepted minute).
     mutating func trim(frontierMinute: Int64, tiers: Tiers) {
         let minuteLimit = frontierMinute &- tiers.minuteSlots

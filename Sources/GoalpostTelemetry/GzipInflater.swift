@@ -100,3 +100,48 @@ final class GzipInflater {
         }
     }
 }
+
+/// Whole-body gzip decompression with a size limit, for HTTP request bodies (`Content-Encoding: gzip`).
+public enum Gzip {
+    /// Why a body could not be decompressed.
+    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The plain bytes would exceed the limit (a decompression bomb is refused before it is inflated).
+        case tooLarge(limit: Int)
+        /// Corrupt or truncated gzip data.
+        case corrupt(String)
+
+        public var description: String {
+            switch self {
+            case .tooLarge(let limit): "the decompressed body exceeds \(limit) bytes"
+            case .corrupt(let message): message
+            }
+        }
+    }
+
+    /// The plain bytes of a gzip (or zlib) body, at most `limit` of them.
+    public static func decompress(_ bytes: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
+        let inflater: GzipInflater
+        do {
+            inflater = try GzipInflater(outputCapacity: 1 << 16)
+        } catch {
+            throw .corrupt(error.message)
+        }
+        var plain = [UInt8]()
+        plain.reserveCapacity(min(limit, bytes.count * 4))
+        let outcome: Failure? = bytes.withUnsafeBytes { input in
+            inflater.feed(input)
+            do {
+                while let run = try inflater.next() {
+                    guard plain.count + run.count <= limit else { return .tooLarge(limit: limit) }
+                    plain.append(contentsOf: run)
+                }
+            } catch {
+                return .corrupt((error as? GzipInflater.Failure)?.message ?? "\(error)")
+            }
+            return nil
+        }
+        if let outcome { throw outcome }
+        guard inflater.atMemberBoundary else { throw .corrupt("truncated gzip data (the stream ends inside a member)") }
+        return plain
+    }
+}

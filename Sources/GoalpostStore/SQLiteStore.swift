@@ -1,0 +1,341 @@
+import Foundation
+import GRDB
+import GoalpostModel
+
+/// The default `Store`: one SQLite file in WAL mode through GRDB, one `DatabasePool` per process.
+///
+/// Durability: every `write` is one transaction, committed with `synchronous = FULL` by default, so a batch
+/// that `write` returned for survives a process kill and a power loss; callers group many requests into one
+/// batch (group commit) to amortize the sync. `NORMAL` survives a process kill but not a power loss.
+public final class SQLiteStore: Store {
+    /// Options, validated when the store opens.
+    public struct Configuration: Sendable {
+        /// Whether each commit waits for the disk (`FULL`) or only for the WAL write (`NORMAL`).
+        public enum Synchronous: String, Sendable {
+            case full = "FULL"
+            case normal = "NORMAL"
+        }
+
+        public var synchronous: Synchronous
+        /// Adds two latency sketches' bytes; used to add a delta's sketch to its row. Keeps the first when nil.
+        public var mergeSketches: (@Sendable ([UInt8], [UInt8]) -> [UInt8]?)?
+
+        public init(synchronous: Synchronous = .full, mergeSketches: (@Sendable ([UInt8], [UInt8]) -> [UInt8]?)? = nil) {
+            self.synchronous = synchronous
+            self.mergeSketches = mergeSketches
+        }
+    }
+
+    private let pool: DatabasePool
+    /// Where the database lives.
+    public let path: String
+
+    /// Opens (creating when needed) the database at `path` and migrates it.
+    ///
+    /// - Throws: `StoreError` naming the file when it cannot be opened, is not a Goalpost database, or was
+    ///   written by a newer Goalpost (an unknown migration).
+    public init(path: String, configuration: Configuration = Configuration()) throws(StoreError) {
+        self.path = path
+        var config = GRDB.Configuration()
+        let synchronous = configuration.synchronous.rawValue
+        let merge = configuration.mergeSketches
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            db.add(function: DatabaseFunction("goalpost_merge_sketch", argumentCount: 2, pure: true) { values in
+                let old = values[0].storage, new = values[1].storage
+                switch (old, new) {
+                case (.blob(let left), .blob(let right)):
+                    return (merge?([UInt8](left), [UInt8](right))).map { Data($0) } ?? Data(left)
+                case (.blob(let left), _): return Data(left)
+                case (_, .blob(let right)): return Data(right)
+                default: return nil
+                }
+            })
+        }
+        config.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(operation: "open \(path)", message: "\(error)")
+        }
+    }
+
+    // MARK: Schema
+
+    /// The schema's history. Migrations are never edited once shipped; a change is a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: aggregates, slices, samples, checkpoint, incidents, deploys, customers") { db in
+            try db.execute(sql: """
+                CREATE TABLE aggregate (
+                    outcome TEXT NOT NULL,
+                    cell TEXT NOT NULL,
+                    resolution INTEGER NOT NULL,
+                    idx INTEGER NOT NULL,
+                    good REAL NOT NULL,
+                    total REAL NOT NULL,
+                    sketch BLOB,
+                    PRIMARY KEY (resolution, idx, outcome, cell)
+                ) WITHOUT ROWID;
+                CREATE TABLE slice (
+                    outcome TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    hour INTEGER NOT NULL,
+                    bad REAL NOT NULL,
+                    count REAL NOT NULL,
+                    PRIMARY KEY (hour, outcome, scope)
+                ) WITHOUT ROWID;
+                CREATE TABLE sample (
+                    id INTEGER PRIMARY KEY,
+                    outcome TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    customer TEXT,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX sample_by_outcome_time ON sample (outcome, time);
+                CREATE TABLE checkpoint (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    body BLOB NOT NULL
+                );
+                CREATE TABLE incident (
+                    id TEXT PRIMARY KEY,
+                    outcome TEXT NOT NULL,
+                    opened_at INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    severity TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX incident_by_opened ON incident (opened_at);
+                CREATE TABLE deploy (
+                    id INTEGER PRIMARY KEY,
+                    service TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (service, version, time)
+                );
+                CREATE INDEX deploy_by_time ON deploy (time);
+                CREATE TABLE customer (
+                    id TEXT PRIMARY KEY,
+                    body TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Writing
+
+    public func write(_ batch: StoreBatch) throws(StoreError) {
+        guard !batch.isEmpty else { return }
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try pool.write { db in
+                if !batch.aggregates.isEmpty {
+                    let statement = try db.cachedStatement(sql: """
+                        INSERT INTO aggregate (outcome, cell, resolution, idx, good, total, sketch) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (resolution, idx, outcome, cell) DO UPDATE SET
+                            good = good + excluded.good,
+                            total = total + excluded.total,
+                            sketch = goalpost_merge_sketch(sketch, excluded.sketch)
+                        """)
+                    for row in batch.aggregates {
+                        try statement.execute(arguments: [
+                            row.outcome, row.cell, row.resolution.rawValue, row.index, row.good, row.total,
+                            row.sketch.map { Data($0) },
+                        ])
+                    }
+                }
+                if !batch.slices.isEmpty {
+                    let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slice (outcome, scope, hour, bad, count) VALUES (?, ?, ?, ?, ?)")
+                    for slice in batch.slices {
+                        try statement.execute(arguments: [slice.outcome, Self.text(slice.scope), slice.hour, slice.bad, slice.count])
+                    }
+                }
+                if !batch.samples.isEmpty {
+                    let statement = try db.cachedStatement(sql: "INSERT INTO sample (outcome, time, customer, body) VALUES (?, ?, ?, ?)")
+                    for sample in batch.samples {
+                        let body = String(decoding: try encoder.encode(sample), as: UTF8.self)
+                        try statement.execute(arguments: [sample.outcome, sample.timeUnixNano, sample.customer, body])
+                    }
+                }
+                for incident in batch.incidents {
+                    let body = String(decoding: try encoder.encode(incident), as: UTF8.self)
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO incident (id, outcome, opened_at, resolved_at, severity, body) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [incident.id, incident.outcome, incident.openedAt, incident.resolvedAt, incident.severity.rawValue, body]
+                    )
+                }
+                for deploy in batch.deploys {
+                    let body = String(decoding: try encoder.encode(deploy), as: UTF8.self)
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO deploy (service, version, time, body) VALUES (?, ?, ?, ?)",
+                        arguments: [deploy.service, deploy.version, deploy.timeUnixNano, body]
+                    )
+                }
+                for customer in batch.customers {
+                    let body = String(decoding: try encoder.encode(customer), as: UTF8.self)
+                    try db.execute(sql: "INSERT OR REPLACE INTO customer (id, body) VALUES (?, ?)", arguments: [customer.id, body])
+                }
+                if let checkpoint = batch.checkpoint {
+                    try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (id, body) VALUES (1, ?)", arguments: [Data(checkpoint)])
+                }
+            }
+        } catch {
+            throw StoreError(operation: "write", message: "\(error)")
+        }
+    }
+
+    @discardableResult
+    public func rollUp(hour: Int64, merge: @Sendable ([AggregateRecord]) -> [AggregateRecord]) throws(StoreError) -> Int {
+        do {
+            return try pool.write { db in
+                let first = hour * 60, last = hour * 60 + 59
+                let rows = try Self.records(db, sql: "SELECT * FROM aggregate WHERE resolution = 0 AND idx BETWEEN ? AND ?", arguments: [first, last])
+                guard !rows.isEmpty else { return 0 }
+                let statement = try db.cachedStatement(sql: """
+                    INSERT INTO aggregate (outcome, cell, resolution, idx, good, total, sketch) VALUES (?, ?, 1, ?, ?, ?, ?)
+                    ON CONFLICT (resolution, idx, outcome, cell) DO UPDATE SET
+                        good = good + excluded.good,
+                        total = total + excluded.total,
+                        sketch = goalpost_merge_sketch(sketch, excluded.sketch)
+                    """)
+                for row in merge(rows) {
+                    try statement.execute(arguments: [row.outcome, row.cell, hour, row.good, row.total, row.sketch.map { Data($0) }])
+                }
+                try db.execute(sql: "DELETE FROM aggregate WHERE resolution = 0 AND idx BETWEEN ? AND ?", arguments: [first, last])
+                return rows.count
+            }
+        } catch {
+            throw StoreError(operation: "roll up hour \(hour)", message: "\(error)")
+        }
+    }
+
+    public func expire(beforeHour hour: Int64, samplesBefore sampleTime: Int64) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM aggregate WHERE resolution = 1 AND idx < ?", arguments: [hour])
+                try db.execute(sql: "DELETE FROM aggregate WHERE resolution = 0 AND idx < ?", arguments: [hour * 60])
+                try db.execute(sql: "DELETE FROM slice WHERE hour < ?", arguments: [hour])
+                try db.execute(sql: "DELETE FROM sample WHERE time < ?", arguments: [sampleTime])
+            }
+        } catch {
+            throw StoreError(operation: "expire", message: "\(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    public func aggregates(fromHour hour: Int64) throws(StoreError) -> [AggregateRecord] {
+        try read("read aggregates") { db in
+            try Self.records(db, sql: """
+                SELECT * FROM aggregate WHERE (resolution = 1 AND idx >= ?) OR (resolution = 0 AND idx >= ?)
+                ORDER BY resolution DESC, idx
+                """, arguments: [hour, hour * 60])
+        }
+    }
+
+    public func slices(fromHour hour: Int64) throws(StoreError) -> [SliceRecord] {
+        try read("read slices") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM slice WHERE hour >= ? ORDER BY hour", arguments: [hour]).compactMap { row in
+                guard let scope = Self.scope(row["scope"]) else { return nil }
+                return SliceRecord(outcome: row["outcome"], scope: scope, hour: row["hour"], bad: row["bad"], count: row["count"])
+            }
+        }
+    }
+
+    public func checkpoint() throws(StoreError) -> [UInt8]? {
+        try read("read checkpoint") { db in
+            try Data.fetchOne(db, sql: "SELECT body FROM checkpoint WHERE id = 1").map { [UInt8]($0) }
+        }
+    }
+
+    public func oldestMinuteHour() throws(StoreError) -> Int64? {
+        try read("read oldest minute") { db in
+            try Int64.fetchOne(db, sql: "SELECT min(idx) FROM aggregate WHERE resolution = 0").map { Int64(floor(Double($0) / 60)) }
+        }
+    }
+
+    public func totals(outcome: String) throws(StoreError) -> [String: (good: Double, total: Double)] {
+        try read("read totals") { db in
+            var result = [String: (good: Double, total: Double)]()
+            for row in try Row.fetchAll(db, sql: "SELECT cell, sum(good) AS good, sum(total) AS total FROM aggregate WHERE outcome = ? GROUP BY cell", arguments: [outcome]) {
+                result[row["cell"]] = (row["good"], row["total"])
+            }
+            return result
+        }
+    }
+
+    public func samples(outcome: String, from: Int64, to: Int64, limit: Int) throws(StoreError) -> [EventSample] {
+        try read("read samples") { db in
+            try String.fetchAll(
+                db, sql: "SELECT body FROM sample WHERE outcome = ? AND time >= ? AND time < ? ORDER BY time DESC LIMIT ?",
+                arguments: [outcome, from, to, limit]
+            ).map { try JSONDecoder().decode(EventSample.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func deploys(from: Int64, to: Int64) throws(StoreError) -> [Deploy] {
+        try read("read deploys") { db in
+            try String.fetchAll(db, sql: "SELECT body FROM deploy WHERE time >= ? AND time < ? ORDER BY time, id", arguments: [from, to])
+                .map { try JSONDecoder().decode(Deploy.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func incidents(from: Int64, to: Int64) throws(StoreError) -> [Incident] {
+        try read("read incidents") { db in
+            try String.fetchAll(db, sql: "SELECT body FROM incident WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at DESC, id", arguments: [from, to])
+                .map { try JSONDecoder().decode(Incident.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func incident(id: String) throws(StoreError) -> Incident? {
+        try read("read incident \(id)") { db in
+            try String.fetchOne(db, sql: "SELECT body FROM incident WHERE id = ?", arguments: [id])
+                .map { try JSONDecoder().decode(Incident.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func customers() throws(StoreError) -> [Customer] {
+        try read("read customers") { db in
+            try String.fetchAll(db, sql: "SELECT body FROM customer ORDER BY id").map { try JSONDecoder().decode(Customer.self, from: Data($0.utf8)) }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError(operation: operation, message: "\(error)")
+        }
+    }
+
+    private static func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AggregateRecord] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let sketch: Data? = row["sketch"]
+            let resolution: Int = row["resolution"]
+            return AggregateRecord(
+                outcome: row["outcome"], cell: row["cell"], resolution: resolution == 1 ? .hour : .minute, index: row["idx"],
+                good: row["good"], total: row["total"], sketch: sketch.map { [UInt8]($0) }
+            )
+        }
+    }
+
+    /// A scope as stored: `global`, or `customer:` and the id.
+    static func text(_ scope: Scope) -> String {
+        switch scope {
+        case .global: "global"
+        case .customer(let id): "customer:" + id
+        }
+    }
+
+    static func scope(_ text: String) -> Scope? {
+        if text == "global" { return .global }
+        guard text.hasPrefix("customer:") else { return nil }
+        return .customer(String(text.dropFirst("customer:".count)))
+    }
+}

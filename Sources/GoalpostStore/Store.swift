@@ -1,0 +1,130 @@
+import GoalpostModel
+
+/// What Goalpost keeps across restarts: per-minute aggregates per cell (rolled up to hours as they age),
+/// slice tallies, samples of bad events, the alert checkpoint, incidents with their history, deploys and
+/// customers.
+///
+/// The store knows rows, not the engine: cells are keyed by their canonical text, latency sketches are opaque
+/// bytes merged by a function the caller supplies (`SQLiteStore.Configuration.mergeSketches`).
+public protocol Store: Sendable {
+    /// Writes everything in `batch` in one transaction; when it returns, the batch is durable.
+    func write(_ batch: StoreBatch) throws(StoreError)
+
+    /// Every aggregate row (hour rows, then minute rows, oldest first) at or after `hour` (hour index).
+    func aggregates(fromHour hour: Int64) throws(StoreError) -> [AggregateRecord]
+
+    /// Every slice tally at or after `hour`.
+    func slices(fromHour hour: Int64) throws(StoreError) -> [SliceRecord]
+
+    /// The last alert checkpoint written, as the caller encoded it.
+    func checkpoint() throws(StoreError) -> [UInt8]?
+
+    /// Replaces the minute rows of one hour by one row per cell of that hour, merged by `merge`, in one
+    /// transaction. Returns how many minute rows it replaced.
+    @discardableResult
+    func rollUp(hour: Int64, merge: @Sendable ([AggregateRecord]) -> [AggregateRecord]) throws(StoreError) -> Int
+
+    /// Deletes hour rows and slices before `hour`, and samples before `sampleTime` (retention).
+    func expire(beforeHour hour: Int64, samplesBefore sampleTime: Int64) throws(StoreError)
+
+    /// The oldest hour that still has minute rows, if any.
+    func oldestMinuteHour() throws(StoreError) -> Int64?
+
+    /// Sums of good and total per cell of an outcome over every stored row.
+    func totals(outcome: String) throws(StoreError) -> [String: (good: Double, total: Double)]
+
+    /// Bad-event samples of an outcome in `[from, to)`, newest first, at most `limit`.
+    func samples(outcome: String, from: Int64, to: Int64, limit: Int) throws(StoreError) -> [EventSample]
+
+    /// Deploys in `[from, to)`, oldest first.
+    func deploys(from: Int64, to: Int64) throws(StoreError) -> [Deploy]
+
+    /// Incidents opened in `[from, to)`, newest first.
+    func incidents(from: Int64, to: Int64) throws(StoreError) -> [Incident]
+
+    /// One incident by id.
+    func incident(id: String) throws(StoreError) -> Incident?
+
+    /// The customers recorded through the API (merged with the definitions by the caller).
+    func customers() throws(StoreError) -> [Customer]
+}
+
+/// One transaction's worth of writes.
+public struct StoreBatch: Sendable {
+    /// Aggregate deltas: added to the row of their (outcome, cell, resolution, index).
+    public var aggregates: [AggregateRecord] = []
+    /// Slice tallies: replace the row of their (outcome, scope, hour).
+    public var slices: [SliceRecord] = []
+    public var samples: [EventSample] = []
+    /// Incidents, inserted or replaced by id.
+    public var incidents: [Incident] = []
+    public var deploys: [Deploy] = []
+    /// Customers, inserted or replaced by id.
+    public var customers: [Customer] = []
+    /// The alert checkpoint, replacing the previous one.
+    public var checkpoint: [UInt8]?
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty && checkpoint == nil
+    }
+}
+
+/// One cell's good and total (and latency sketch) for one minute or one hour.
+public struct AggregateRecord: Hashable, Sendable {
+    public enum Resolution: Int, Hashable, Sendable {
+        case minute = 0
+        case hour = 1
+    }
+
+    public var outcome: String
+    /// The cell key's canonical text.
+    public var cell: String
+    public var resolution: Resolution
+    /// Minute or hour index since the Unix epoch.
+    public var index: Int64
+    public var good: Double
+    public var total: Double
+    public var sketch: [UInt8]?
+
+    public init(outcome: String, cell: String, resolution: Resolution, index: Int64, good: Double, total: Double, sketch: [UInt8]? = nil) {
+        self.outcome = outcome
+        self.cell = cell
+        self.resolution = resolution
+        self.index = index
+        self.good = good
+        self.total = total
+        self.sketch = sketch
+    }
+}
+
+/// One scope's slice tally for one hour.
+public struct SliceRecord: Hashable, Sendable {
+    public var outcome: String
+    public var scope: Scope
+    public var hour: Int64
+    public var bad: Double
+    public var count: Double
+
+    public init(outcome: String, scope: Scope, hour: Int64, bad: Double, count: Double) {
+        self.outcome = outcome
+        self.scope = scope
+        self.hour = hour
+        self.bad = bad
+        self.count = count
+    }
+}
+
+/// A store operation that failed: which one, and the database's message.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var message: String
+
+    public init(operation: String, message: String) {
+        self.operation = operation
+        self.message = message
+    }
+
+    public var description: String { "store: \(operation): \(message)" }
+}

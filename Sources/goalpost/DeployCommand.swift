@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GoalpostModel
+import GoalpostTelemetry
+
+/// `goalpost deploy record`: tells a running server about a deploy, from a CI pipeline.
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Record deploys with a running Goalpost server.",
+        subcommands: [Record.self]
+    )
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "record",
+            abstract: "Record one deploy (POST /api/v1/deploys), e.g. as the last step of a CI pipeline."
+        )
+
+        @Option(help: "The service deployed (its service.name).")
+        var service: String
+
+        @Option(help: "The version deployed (its service.version).")
+        var version: String
+
+        @Option(help: "When, RFC 3339 (default: now).")
+        var time: String?
+
+        @Option(help: "A one-line title.")
+        var title: String?
+
+        @Option(help: "What changed.")
+        var description: String?
+
+        @Option(help: "The commit deployed.")
+        var commit: String?
+
+        @Option(help: "The environment (production, staging…).")
+        var environment: String?
+
+        @Option(name: .customLong("changed-file"), help: "A file the deploy changed (repeat the option for more).")
+        var changedFiles: [String] = []
+
+        @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
+        var server: String?
+
+        func run() async throws {
+            let base = server ?? ProcessInfo.processInfo.environment["GOALPOST_URL"] ?? "http://127.0.0.1:4318"
+            guard let url = URL(string: base.hasSuffix("/") ? base + "api/v1/deploys" : base + "/api/v1/deploys"), url.scheme != nil else {
+                throw CommandFailure("--server: '\(base)' is not a URL such as http://127.0.0.1:4318")
+            }
+            if let time, Timestamp.parse(time) == nil {
+                throw CommandFailure("--time: '\(time)' is not RFC 3339 (e.g. 2026-11-23T14:05:00Z)")
+            }
+            var object: [String: Any] = ["service": service, "version": version, "time": time ?? Timestamp.format(Self.now())]
+            if let title { object["title"] = title }
+            if let description { object["description"] = description }
+            if let commit { object["commit"] = commit }
+            if let environment { object["environment"] = environment }
+            if !changedFiles.isEmpty { object["changed_files"] = changedFiles }
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            let (data, response): (Data, URLResponse)
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                throw CommandFailure("\(url): \(error.localizedDescription)")
+            }
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let body = String(decoding: data, as: UTF8.self)
+            guard status == 200 else {
+                throw CommandFailure("\(url): HTTP \(status): \(body)")
+            }
+            print("recorded \(service) \(version) at \(object["time"] ?? "")")
+        }
+
+        static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }
+    }
+}

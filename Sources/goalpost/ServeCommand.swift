@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import GoalpostDefinitions
+import GoalpostEvaluation
+import GoalpostModel
+import GoalpostRuntime
+import GoalpostServer
+import GoalpostStore
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Yams
+
+/// `goalpost serve`: the live service. OTLP/HTTP in, durable aggregates in SQLite, evaluation on a tick.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Receive OTLP/HTTP telemetry and business events, keep aggregates in SQLite, and evaluate every outcome live.",
+        discussion: "Every option can also come from the environment (GOALPOST_LISTEN, GOALPOST_DATA, …) or a config file (--config-file, YAML); flags win over the environment, which wins over the file. See docs/configuration.md."
+    )
+
+    @Option(help: "Folder (or file) of goalpost/v1 definitions. Env: GOALPOST_CONFIG.")
+    var config: String?
+
+    @Option(help: "Folder for the database (goalpost.sqlite). Default ./goalpost-data. Env: GOALPOST_DATA.")
+    var data: String?
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one). Default 127.0.0.1:4318. Env: GOALPOST_LISTEN.")
+    var listen: String?
+
+    @Option(help: "A YAML file of settings (keys as in docs/configuration.md). Env: GOALPOST_CONFIG_FILE.")
+    var configFile: String?
+
+    @Option(help: "How often outcomes are evaluated, e.g. 10s. Env: GOALPOST_TICK_INTERVAL.")
+    var tickInterval: String?
+
+    @Option(help: "Commit durability: full (survives power loss) or normal (survives a crash). Env: GOALPOST_SYNCHRONOUS.")
+    var synchronous: String?
+
+    @Option(help: "Largest request body in bytes, compressed. Env: GOALPOST_MAX_BODY_BYTES.")
+    var maxBodyBytes: Int?
+
+    @Option(help: "Bytes of request bodies queued at most before 429. Env: GOALPOST_QUEUE_BYTES.")
+    var queueBytes: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error. Env: GOALPOST_LOG_LEVEL.")
+    var logLevel: String?
+
+    func run() async throws {
+        let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        var logger = Logger(label: "goalpost")
+        logger.logLevel = settings.logLevel
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let catalog = try BacktestCommand.loadCatalog(settings.definitions)
+        do {
+            try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("--data \(settings.dataDirectory): cannot create the folder (\(error.localizedDescription))")
+        }
+        let databasePath = (settings.dataDirectory as NSString).appendingPathComponent("goalpost.sqlite")
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: databasePath, configuration: .init(synchronous: settings.synchronous, mergeSketches: Self.mergeSketches))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        var pipelineConfiguration = IngestPipeline.Configuration()
+        pipelineConfiguration.tickInterval = settings.tickInterval
+        pipelineConfiguration.maximumQueuedBytes = settings.queueBytes
+        let pipeline: IngestPipeline
+        do {
+            pipeline = try IngestPipeline(catalog: catalog, store: store, configuration: pipelineConfiguration, logger: logger)
+        } catch {
+            throw CommandFailure("could not start the engine: \(error)")
+        }
+        let server = ServerConfiguration(host: settings.host, port: settings.port, maximumBodyBytes: settings.maximumBodyBytes)
+        let app = buildApplication(
+            configuration: server, pipeline: pipeline, store: store, registry: registry, logger: logger,
+            onServerRunning: { port in
+                // One line on stdout that scripts and tests wait for (and read the port from, with --listen :0).
+                let line = "goalpost: listening on http://\(settings.host):\(port) with \(catalog.outcomes.count) outcomes, data in \(databasePath)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
+        )
+        try await app.runService()
+    }
+
+    @Sendable static func mergeSketches(_ left: [UInt8], _ right: [UInt8]) -> [UInt8]? {
+        guard var sketch = LatencySketch(serialized: left), let other = LatencySketch(serialized: right) else { return nil }
+        sketch.merge(other)
+        return sketch.serialized
+    }
+}
+
+/// The serve settings after flags, environment and config file are combined (flags win, then the environment,
+/// then the file, then the defaults).
+struct ServeSettings {
+    var definitions: String
+    var dataDirectory = "goalpost-data"
+    var host = "127.0.0.1"
+    var port = 4318
+    var tickInterval = TimeSpan.seconds(10)
+    var synchronous = SQLiteStore.Configuration.Synchronous.full
+    var maximumBodyBytes = 16 << 20
+    var queueBytes = 64 << 20
+    var logLevel = Logger.Level.info
+
+    static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level"]
+
+    static func resolve(command: ServeCommand, environment: [String: String]) throws -> ServeSettings {
+        var file = [String: String]()
+        let fileName = command.configFile ?? environment["GOALPOST_CONFIG_FILE"]
+        if let fileName {
+            file = try readFile(fileName)
+        }
+        func value(_ flag: String?, _ env: String, _ key: String) -> (String, String)? {
+            if let flag { return (flag, "--\(key.replacingOccurrences(of: "_", with: "-"))") }
+            if let text = environment[env], !text.isEmpty { return (text, env) }
+            if let text = file[key] { return (text, "\(fileName ?? "config file"): \(key)") }
+            return nil
+        }
+        guard let (definitions, _) = value(command.config, "GOALPOST_CONFIG", "config") else {
+            throw CommandFailure("serve needs the definitions folder: --config DIR (or GOALPOST_CONFIG, or `config:` in the config file)")
+        }
+        var settings = ServeSettings(definitions: definitions)
+        if let (data, _) = value(command.data, "GOALPOST_DATA", "data") { settings.dataDirectory = data }
+        if let (listen, source) = value(command.listen, "GOALPOST_LISTEN", "listen") {
+            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
+                throw CommandFailure("\(source): '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:4318)")
+            }
+            settings.host = parts[0].isEmpty ? "127.0.0.1" : String(parts[0])
+            settings.port = port
+        }
+        if let (text, source) = value(command.tickInterval, "GOALPOST_TICK_INTERVAL", "tick_interval") {
+            guard let span = TimeSpan(parsing: text), span.nanoseconds >= 1_000_000_000 else {
+                throw CommandFailure("\(source): '\(text)' is not a duration of at least 1s (e.g. 10s, 1m)")
+            }
+            settings.tickInterval = span
+        }
+        if let (text, source) = value(command.synchronous, "GOALPOST_SYNCHRONOUS", "synchronous") {
+            guard let mode = SQLiteStore.Configuration.Synchronous(rawValue: text.uppercased()) else {
+                throw CommandFailure("\(source): '\(text)' is not full or normal")
+            }
+            settings.synchronous = mode
+        }
+        if let (text, source) = value(command.maxBodyBytes.map(String.init), "GOALPOST_MAX_BODY_BYTES", "max_body_bytes") {
+            guard let bytes = Int(text), bytes >= 1024 else { throw CommandFailure("\(source): '\(text)' is not a byte count of at least 1024") }
+            settings.maximumBodyBytes = bytes
+        }
+        if let (text, source) = value(command.queueBytes.map(String.init), "GOALPOST_QUEUE_BYTES", "queue_bytes") {
+            guard let bytes = Int(text), bytes >= 1024 else { throw CommandFailure("\(source): '\(text)' is not a byte count of at least 1024") }
+            settings.queueBytes = bytes
+        }
+        if let (text, source) = value(command.logLevel, "GOALPOST_LOG_LEVEL", "log_level") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw CommandFailure("\(source): '\(text)' is not a log level (trace, debug, info, notice, warning, error, critical)")
+            }
+            settings.logLevel = level
+        }
+        return settings
+    }
+
+    /// A flat YAML mapping of the keys in `fileKeys`, values as text.
+    static func readFile(_ path: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CommandFailure("\(path): cannot read the config file")
+        }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw CommandFailure("\(path): not YAML (\(error))")
+        }
+        guard let mapping = node?.mapping else {
+            if node == nil { return [:] }
+            throw CommandFailure("\(path):1:1: expected a mapping of settings")
+        }
+        var result = [String: String]()
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard fileKeys.contains(name) else {
+                throw CommandFailure("\(path):\(key.mark?.line ?? 1):\(key.mark?.column ?? 1): unknown setting '\(name)' (expected one of \(fileKeys.joined(separator: ", ")))")
+            }
+            guard let scalar = value.scalar else {
+                throw CommandFailure("\(path):\(value.mark?.line ?? 1):\(value.mark?.column ?? 1): \(name): expected a single value")
+            }
+            result[name] = scalar.string
+        }
+        return result
+    }
+}

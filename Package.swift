@@ -173,7 +173,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GoalpostServerTests",
-            dependencies: ["GoalpostServer", "GoalpostRuntime", "GoalpostStore", "GoalpostTestSupport"],
+            dependencies: ["GoalpostServer", "GoalpostRuntime", "GoalpostStore", "GoalpostModel", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

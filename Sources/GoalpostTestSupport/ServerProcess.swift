@@ -24,6 +24,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Starts the server with `config` definitions and `data` folder and waits (up to 60 s) until it listens.

@@ -421,6 +421,38 @@ import Testing
         #expect(next.events.count == 2)
     }
 
+    @Test("a buffer reused for the next request with other bytes in the same place yields the new strings")
+    func reusedBuffer() throws {
+        // Strings seen in a request are remembered by their place in the input, for that request only.
+        func request(_ name: String) -> [UInt8] {
+            ProtobufBytes { request in
+                request.message(1) { entry in
+                    entry.message(2) { scope in
+                        scope.message(2) { $0.string(5, name) }
+                        scope.message(2) { $0.string(5, name) }
+                    }
+                }
+            }.bytes
+        }
+        var buffer = request("aaaa")
+        var decoder = OTLPProtobufDecoder()
+        var symbols = SymbolTable()
+        var sink = CollectingSink()
+        var summaries: [DecodeSummary] = []
+        for name in ["aaaa", "bbbb"] {
+            let next = request(name)
+            buffer.withUnsafeMutableBytes { $0.copyBytes(from: next) }
+            let result = buffer.withUnsafeBytes { bytes in
+                Result { () throws(TelemetryDecodingError) -> DecodeSummary in
+                    try decoder.decode(bytes, kind: .traces, symbols: &symbols, into: &sink)
+                }
+            }
+            summaries.append(try result.get())
+        }
+        #expect(summaries == [DecodeSummary(spans: 2), DecodeSummary(spans: 2)])
+        #expect(sink.events.map { symbols[$0.operation] } == ["aaaa", "aaaa", "bbbb", "bbbb"])
+    }
+
     @Test("the kind says which request the bytes are: the same bytes read as logs yield log records")
     func kindDecides() throws {
         // Field 1 of a resource entry is the resource, field 2 its scopes, in all three kinds.

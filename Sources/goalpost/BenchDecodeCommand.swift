@@ -65,6 +65,22 @@ struct BenchDecodeCommand: ParsableCommand {
                 bytes: bytes, messages: messages, kind: .traces, repetitions: max(1, repetitions), pipeline: pipeline
             )
             print(result.description)
+            if let pipeline {
+                // One untimed pass more, to show the engine had work to do: events routed to outcomes.
+                var driver = pipeline.sink
+                var symbols = pipeline.symbols
+                var decoder = OTLPProtobufDecoder()
+                let outcome = bytes.withUnsafeBytes { buffer in
+                    Result { () throws(TelemetryDecodingError) in
+                        for message in messages {
+                            _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[message]), kind: .traces, symbols: &symbols, into: &driver)
+                        }
+                    }
+                }
+                try outcome.get()
+                let statistics = driver.engine.statistics
+                print("engine: \(statistics.eventsReceived) events received, \(statistics.eventsMatched) matched an outcome, \(driver.actions.count) incident actions")
+            }
         } catch {
             throw CommandFailure("\(file): \(error.description)")
         }

@@ -112,7 +112,7 @@ extension DecodeBenchmark.Timing {
 }
 
 /// Wall-clock time from the given clock, CPU time of the calling thread from the system.
-private struct Stopwatch {
+struct Stopwatch {
     let clock: ContinuousClock
     var wallStart: ContinuousClock.Instant
     var cpuStart: Double
@@ -148,7 +148,7 @@ private func seconds(_ duration: Duration) -> Double {
 }
 
 /// Counts what it receives and touches every attribute, as a real sink would read them.
-private struct CountingSink: TelemetrySink {
+struct CountingSink: TelemetrySink {
     var events = 0
     var samples = 0
     var attributes = 0

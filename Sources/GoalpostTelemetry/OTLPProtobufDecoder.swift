@@ -28,6 +28,7 @@ public enum OTLPSignalKind: String, Hashable, Sendable, CaseIterable {
 public struct OTLPProtobufDecoder: Sendable {
     var cache = SymbolCache()
     var pending = PendingTelemetry()
+    var recent = RecentStrings()
     /// Stands in for the caller's table while the parser holds it, so no table is built per call.
     private let spareSymbols = SymbolTable()
     /// The event handed to sinks, reused so its attribute storage is reused.
@@ -67,13 +68,15 @@ public struct OTLPProtobufDecoder: Sendable {
         pending.removeAll()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         cache.prepare(for: symbols)
+        recent.nextRequest()
         var parser = OTLPProtobufParser(
             reader: ProtobufReader(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count),
-            symbols: spareSymbols, cache: SymbolCache.placeholder, pending: PendingTelemetry()
+            symbols: spareSymbols, cache: SymbolCache.placeholder, pending: PendingTelemetry(), recent: RecentStrings.placeholder
         )
         swap(&parser.symbols, &symbols)
         swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
+        swap(&parser.recent, &recent)
         var failure: ProtobufFailure?
         do {
             try parser.parseRequest(kind)
@@ -83,9 +86,15 @@ public struct OTLPProtobufDecoder: Sendable {
         swap(&parser.symbols, &symbols)
         swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
+        swap(&parser.recent, &recent)
         if let failure {
             pending.removeAll()
             throw TelemetryDecodingError(byteOffset: failure.offset, message: failure.text)
         }
     }
+}
+
+extension RecentStrings {
+    /// An empty stand-in that allocates nothing, while the real one is lent out.
+    static var placeholder: RecentStrings { RecentStrings(slotCount: 0) }
 }

@@ -14,22 +14,39 @@ struct OTLPProtobufParser {
     var symbols: SymbolTable
     var cache: SymbolCache
     var pending: PendingTelemetry
+    var recent: RecentStrings
     private var serviceNameKey = SymbolTable.empty
     private var httpRouteKey = SymbolTable.empty
     private var eventNameKey = SymbolTable.empty
     /// How deeply arrays and maps inside attribute values may nest: the JSON decoder's limit.
     static let maximumValueDepth = OTLPJSONParser.maximumValueDepth
 
-    init(reader: ProtobufReader, symbols: SymbolTable, cache: SymbolCache, pending: PendingTelemetry) {
+    init(reader: ProtobufReader, symbols: SymbolTable, cache: SymbolCache, pending: PendingTelemetry, recent: RecentStrings) {
         self.reader = reader
         self.symbols = symbols
         self.cache = cache
         self.pending = pending
+        self.recent = recent
     }
 
+    /// The symbol of `bytes`, from the strings seen earlier in this request when it is one of them,
+    /// else from the cache (which interns it when it is new).
     @inline(__always)
     private mutating func intern(_ bytes: ByteString) -> Symbol {
-        cache.symbol(bytes, in: &symbols)
+        let count = bytes.count
+        guard count > 0, count < Int(Int32.max) else { return cache.symbol(bytes, in: &symbols) }
+        let index = RecentStrings.index(of: bytes)
+        let entry = recent.entries[index]
+        if entry.generation == recent.generation, Int(entry.count) == count,
+            let start = UnsafePointer<UInt8>(bitPattern: entry.address), bytesEqual(start, bytes.start, count)
+        {
+            return entry.symbol
+        }
+        let symbol = cache.symbol(bytes, in: &symbols)
+        recent.entries[index] = RecentStrings.Entry(
+            address: UInt(bitPattern: bytes.start), count: Int32(count), generation: recent.generation, symbol: symbol
+        )
+        return symbol
     }
 
     // MARK: Request
@@ -637,5 +654,55 @@ struct OTLPProtobufParser {
         }
         reader.leave(outer)
         if !wrote { pending.appendLiteral("null") }
+    }
+}
+
+/// The strings interned so far in one request, by where their bytes are in the input.
+///
+/// The spans of one request repeat the same keys and values (`http.route`, the customer, the status
+/// code's key …), and comparing two runs of input bytes is cheaper than the `SymbolCache`, which hashes
+/// every byte and checks its hit against the table's `String`. Entries point into the input, so they are
+/// good for one request only: each request gets a new generation, and entries of older ones never match.
+struct RecentStrings: Sendable {
+    struct Entry: Sendable {
+        /// The address of the bytes in the input (a number, so the decoder stays `Sendable`).
+        var address: UInt = 0
+        var count: Int32 = 0
+        var generation: UInt32 = 0
+        var symbol = SymbolTable.empty
+    }
+
+    static let slotBits = 9
+    var entries: [Entry]
+    /// The current request's generation; entries of another never match. Starts at 1, so fresh entries do not either.
+    var generation: UInt32 = 1
+
+    /// A table of `1 << slotBits` empty slots, or of none for a stand-in that is never used.
+    init(slotCount: Int = 1 << slotBits) {
+        entries = [Entry](repeating: Entry(), count: slotCount)
+    }
+
+    /// Starts a new request.
+    mutating func nextRequest() {
+        generation &+= 1
+        if generation == 0 {
+            entries = [Entry](repeating: Entry(), count: 1 << Self.slotBits)
+            generation = 1
+        }
+    }
+
+    /// A slot for `bytes` (not empty): a hash of the length and the first and last eight bytes.
+    @inline(__always)
+    static func index(of bytes: ByteString) -> Int {
+        let count = bytes.count
+        let raw = UnsafeRawPointer(bytes.start)
+        var hash: UInt64
+        if count >= 8 {
+            hash = raw.loadUnaligned(as: UInt64.self) &+ raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) &* 31
+        } else {
+            hash = UInt64(bytes.start[0]) | UInt64(bytes.start[count / 2]) << 8 | UInt64(bytes.start[count - 1]) << 16
+        }
+        hash = (hash ^ UInt64(truncatingIfNeeded: count)) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: hash >> UInt64(64 - slotBits))
     }
 }

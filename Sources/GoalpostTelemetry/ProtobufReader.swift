@@ -82,6 +82,9 @@ struct ProtobufReader {
 
     @inline(__always) var hasMore: Bool { pos < end }
 
+    /// "3 bytes left", for errors.
+    var bytesLeft: String { end - pos == 1 ? "1 byte left" : "\(end - pos) bytes left" }
+
     // MARK: Keys and varints
 
     /// Reads a field key.
@@ -169,7 +172,7 @@ struct ProtobufReader {
     @inline(__always)
     private mutating func readFixed64(_ key: ProtobufFieldKey, _ name: StaticString) throws(ProtobufFailure) -> UInt64 {
         guard end - pos >= 8 else {
-            throw ProtobufFailure(offset: key.offset, message: "truncated 64-bit value: \(end - pos) bytes left", field: name)
+            throw ProtobufFailure(offset: key.offset, message: "truncated 64-bit value: \(bytesLeft)", field: name)
         }
         let value = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
         pos += 8
@@ -188,7 +191,7 @@ struct ProtobufReader {
         guard length <= UInt64(end - pos) else {
             let failure = ProtobufFailure(
                 offset: key.offset,
-                message: "length \(length) runs past the end of the enclosing message (\(end - pos) bytes left)"
+                message: "length \(length) runs past the end of the enclosing message (\(bytesLeft))"
             )
             throw name.map { failure.within($0) } ?? failure
         }
@@ -268,14 +271,14 @@ struct ProtobufReader {
             _ = try readVarint()
         case WireType.fixed64:
             guard end - pos >= 8 else {
-                throw ProtobufFailure(offset: key.offset, message: "truncated 64-bit value: \(end - pos) bytes left")
+                throw ProtobufFailure(offset: key.offset, message: "truncated 64-bit value: \(bytesLeft)")
             }
             pos += 8
         case WireType.lengthDelimited:
             pos += try readLength(key, nil)
         default:
             guard end - pos >= 4 else {
-                throw ProtobufFailure(offset: key.offset, message: "truncated 32-bit value: \(end - pos) bytes left")
+                throw ProtobufFailure(offset: key.offset, message: "truncated 32-bit value: \(bytesLeft)")
             }
             pos += 4
         }

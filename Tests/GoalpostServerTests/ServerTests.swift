@@ -191,6 +191,42 @@ struct ServerTests {
         #expect(server.stop() == 0)
     }
 
+    @Test("settings come from flags, then GOALPOST_* variables, then the config file, and bad ones are refused naming their source")
+    func settings() throws {
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let folder = try temporaryDirectory("goalpost-settings")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("serve.yaml")
+        try Data("config: \(serverConfig.path)\nlisen: 127.0.0.1:1\n".utf8).write(to: file)
+        let typo = try runCommand(binary, ["serve", "--config-file", file.path])
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("serve.yaml:2:1: unknown setting 'lisen'"), "\(typo.stderr)")
+
+        let badListen = try runCommand(binary, ["serve", "--config", serverConfig.path, "--listen", "localhost"])
+        #expect(badListen.stderr.contains("--listen: 'localhost' is not HOST:PORT"), "\(badListen.stderr)")
+        let missing = try runCommand(binary, ["serve"])
+        #expect(missing.stderr.contains("--config DIR"), "\(missing.stderr)")
+    }
+
+    @Test("the environment and the config file configure the server when no flag is given")
+    func settingsFromEnvironmentAndFile() async throws {
+        let folder = try temporaryDirectory("goalpost-settings-env")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("serve.yaml")
+        // The file asks for a 1 KiB body limit and a tick of 1 minute; the environment overrides the body limit.
+        try Data("max_body_bytes: 1024\ntick_interval: 1m\n".utf8).write(to: file)
+        let server = try ServerProcess.start(
+            config: serverConfig, data: folder.appendingPathComponent("data"), arguments: ["--config-file", file.path],
+            environment: ["GOALPOST_MAX_BODY_BYTES": "2048"]
+        )
+        let body = Requests.tracesJSON(Requests.spans(4, customer: "acme"))
+        #expect(body.count > 1024 && body.count <= 2048)
+        #expect(try await server.request("POST", "/v1/traces", headers: json, body: body).status == 200)
+        let bigger = Requests.tracesJSON(Requests.spans(12, customer: "acme"))
+        #expect(try await server.request("POST", "/v1/traces", headers: json, body: bigger).status == 413)
+        #expect(server.stop() == 0)
+    }
+
     // MARK: Helpers
 
     func incidents(_ server: ServerProcess) async throws -> [[String: Any]] {

@@ -163,7 +163,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GoalpostRuntimeTests",
-            dependencies: ["GoalpostRuntime", "GoalpostSimulation", "GoalpostTestSupport"],
+            dependencies: [
+                "GoalpostRuntime", "GoalpostSimulation", "GoalpostStore", "GoalpostTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -86,9 +86,9 @@ public struct CellKey: Hashable, Sendable {
             if index > 0 { text += "," }
             switch value {
             case .missing: text += "null"
-            case .string(let string): text += Self.quoted(string)
+            case .string(let string): text += JSONText.quoted(string)
             case .int(let int): text += String(int)
-            case .double(let double): text += double.isFinite ? "\(double)" : Self.quoted("\(double)")
+            case .double(let double): text += double.isFinite ? "\(double)" : JSONText.quoted("\(double)")
             case .bool(let bool): text += bool ? "true" : "false"
             }
         }
@@ -100,27 +100,6 @@ public struct CellKey: Hashable, Sendable {
     public init?(text: String) {
         guard let values = try? JSONDecoder().decode([CellValue].self, from: Data(text.utf8)) else { return nil }
         self.init(values)
-    }
-
-    private static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

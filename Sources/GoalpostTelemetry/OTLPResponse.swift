@@ -1,3 +1,5 @@
+import GoalpostModel
+
 /// The bodies an OTLP/HTTP receiver answers with, in the request's encoding (OTLP specification, "OTLP/HTTP
 /// Response"): an `Export{Trace,Logs,Metrics}ServiceResponse`, with `partial_success` when some items were
 /// rejected, and a `google.rpc.Status` for a request refused as a whole.
@@ -65,24 +67,5 @@ public enum OTLPResponse {
     }
 
     /// A JSON string literal.
-    public static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 }

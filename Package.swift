@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GoalpostDefinitions", targets: ["GoalpostDefinitions"]),
         .library(name: "GoalpostTelemetry", targets: ["GoalpostTelemetry"]),
         .library(name: "GoalpostEvaluation", targets: ["GoalpostEvaluation"]),
+        .library(name: "GoalpostInvestigation", targets: ["GoalpostInvestigation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -62,6 +63,13 @@ let package = Package(
         .target(
             name: "GoalpostEvaluation",
             dependencies: ["GoalpostModel"],
+            swiftSettings: hotPathSettings
+        ),
+
+        // Localization, change correlation, onset, evidence, impact and the report: pure, over the engine's output.
+        .target(
+            name: "GoalpostInvestigation",
+            dependencies: ["GoalpostModel", "GoalpostEvaluation"],
             swiftSettings: hotPathSettings
         ),
 
@@ -117,6 +125,7 @@ let package = Package(
                 "GoalpostDefinitions",
                 "GoalpostTelemetry",
                 "GoalpostEvaluation",
+                "GoalpostInvestigation",
                 "GoalpostSimulation",
                 "GoalpostRuntime",
                 "GoalpostStore",
@@ -158,6 +167,12 @@ let package = Package(
         .testTarget(
             name: "GoalpostEvaluationTests",
             dependencies: ["GoalpostEvaluation", "GoalpostTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GoalpostInvestigationTests",
+            dependencies: ["GoalpostInvestigation", "GoalpostEvaluation", "GoalpostModel"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -20,9 +20,12 @@ public struct Backtest: Sendable {
         /// Keep evaluating this long after the last event, so incidents can resolve (default: 1 hour).
         public var drainAfter: TimeSpan
         public var engine: EvaluationEngine.Configuration
+        /// Investigate each incident as it opens (docs/investigation.md); the report carries the result.
+        public var investigate: Bool
 
         public init(catalog: Catalog, deploys: [Deploy] = [], onsets: [KnownOnset] = [], strict: Bool = false,
-                    drainAfter: TimeSpan = .hours(1), engine: EvaluationEngine.Configuration = .init()) {
+                    drainAfter: TimeSpan = .hours(1), engine: EvaluationEngine.Configuration = .init(), investigate: Bool = true) {
+            self.investigate = investigate
             self.catalog = catalog
             self.deploys = deploys
             self.onsets = onsets
@@ -49,13 +52,12 @@ public struct Backtest: Sendable {
         progress: (String, RecordedTelemetryProgress) -> Void = { _, _ in }
     ) throws(BacktestError) -> BacktestReport {
         var symbols = SymbolTable()
-        let engine: EvaluationEngine
+        var driver: ReplayDriver
         do {
-            engine = try EvaluationEngine(catalog: configuration.catalog, configuration: configuration.engine, symbols: &symbols)
+            driver = try makeDriver(symbols: &symbols)
         } catch {
             throw BacktestError(message: "cannot evaluate: \(error)")
         }
-        var driver = ReplayDriver(engine: engine)
         var replay = BacktestReport.Replay()
         for file in files {
             var reader = RecordedTelemetryReader(path: file, configuration: .init(strict: configuration.strict))
@@ -69,6 +71,16 @@ public struct Backtest: Sendable {
         return finish(driver: driver, replay: replay)
     }
 
+    /// The replay driver for this configuration: the engine, and the investigations when they are on (the engine
+    /// then samples bad events as evidence).
+    public func makeDriver(symbols: inout SymbolTable) throws(EvaluationError) -> ReplayDriver {
+        var engineConfiguration = configuration.engine
+        if configuration.investigate, engineConfiguration.badSamplesPerMinute == 0 { engineConfiguration.badSamplesPerMinute = 10 }
+        let engine = try EvaluationEngine(catalog: configuration.catalog, configuration: engineConfiguration, symbols: &symbols)
+        let investigations = configuration.investigate ? IncidentInvestigations(catalog: configuration.catalog, deploys: configuration.deploys) : nil
+        return ReplayDriver(engine: engine, investigations: investigations)
+    }
+
     /// Completes a replay fed by some other source (the demo's simulator): drains, then builds the report.
     public func finish(driver: ReplayDriver, replay: BacktestReport.Replay) -> BacktestReport {
         var driver = driver
@@ -77,7 +89,10 @@ public struct Backtest: Sendable {
         replay.from = driver.firstEventTime
         replay.to = driver.lastEventTime
         replay.statistics = driver.engine.statistics
-        return BacktestReport.make(actions: driver.actions, replay: replay, onsets: configuration.onsets, deploys: configuration.deploys)
+        return BacktestReport.make(
+            actions: driver.actions, replay: replay, onsets: configuration.onsets, deploys: configuration.deploys,
+            investigations: driver.investigations?.results ?? [:]
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostTelemetry
 
@@ -15,14 +16,17 @@ public struct BacktestReport: Sendable, Encodable {
         public var detectionDelaySeconds: Double?
         /// Index into `quality.onsets` of the onset it matches.
         public var onset: Int?
+        /// What the investigation found when the incident opened (docs/investigation.md); nil when off.
+        public var investigation: Investigation?
 
-        private enum ExtraKeys: String, CodingKey { case detectionDelaySeconds, onset }
+        private enum ExtraKeys: String, CodingKey { case detectionDelaySeconds, onset, investigation }
 
         public func encode(to encoder: any Encoder) throws {
             try incident.encode(to: encoder)
             var container = encoder.container(keyedBy: ExtraKeys.self)
             try container.encode(detectionDelaySeconds, forKey: .detectionDelaySeconds)
             try container.encode(onset, forKey: .onset)
+            try container.encode(investigation, forKey: .investigation)
         }
     }
 
@@ -133,7 +137,9 @@ public struct BacktestReport: Sendable, Encodable {
     }
 
     /// Builds the report from the actions of a replay.
-    static func make(actions: [ReplayDriver.TimedAction], replay: Replay, onsets: [KnownOnset], deploys: [Deploy]) -> BacktestReport {
+    static func make(
+        actions: [ReplayDriver.TimedAction], replay: Replay, onsets: [KnownOnset], deploys: [Deploy], investigations: [String: Investigation] = [:]
+    ) -> BacktestReport {
         // The last state of each incident wins; order by opening.
         var latest: [String: Incident] = [:]
         var order: [String] = []
@@ -144,7 +150,7 @@ public struct BacktestReport: Sendable, Encodable {
         }
         let incidents = order.compactMap { latest[$0] }.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
 
-        var entries = incidents.map { Entry(incident: $0, detectionDelaySeconds: nil, onset: nil) }
+        var entries = incidents.map { Entry(incident: $0, detectionDelaySeconds: nil, onset: nil, investigation: investigations[$0.id]) }
         var results: [OnsetResult] = []
         for (onsetIndex, onset) in onsets.enumerated() {
             var result = OnsetResult(outcome: onset.outcome, customers: onset.customers, start: Timestamp.format(onset.startUnixNano),

@@ -23,13 +23,21 @@ public struct ReplayDriver: TelemetrySink, Sendable {
     public private(set) var firstEventTime: Int64?
     public private(set) var lastEventTime: Int64?
 
+    /// When set, every incident is investigated the moment it opens (the engine should sample bad events:
+    /// `EvaluationEngine.Configuration.badSamplesPerMinute`).
+    public var investigations: IncidentInvestigations?
+    /// The table events were interned in, for the investigations' cell keys.
+    private var symbols: SymbolTable?
+
     static let minute: Int64 = 60_000_000_000
 
-    public init(engine: EvaluationEngine) {
+    public init(engine: EvaluationEngine, investigations: IncidentInvestigations? = nil) {
         self.engine = engine
+        self.investigations = investigations
     }
 
     public mutating func receive(_ event: Event, symbols: SymbolTable) {
+        if investigations != nil, self.symbols == nil || self.symbols?.count != symbols.count { self.symbols = symbols }
         advance(to: event.timeUnixNano)
         engine.ingest(event, symbols: symbols)
         note(event.timeUnixNano)
@@ -57,8 +65,17 @@ public struct ReplayDriver: TelemetrySink, Sendable {
         while time >= next {
             let produced = engine.tick(now: next)
             for action in produced { actions.append(TimedAction(at: next, action: action)) }
+            if investigations != nil { investigate(produced, now: next) }
             next += Self.minute
         }
         nextTick = next
+    }
+
+    /// Keeps the bad events sampled since the last tick and investigates what the tick changed.
+    private mutating func investigate(_ produced: [IncidentAction], now: Int64) {
+        guard investigations != nil, let symbols else { return }
+        // The tick rolled everything up, so this commit carries only the samples.
+        investigations?.keep(engine.commit().samples, now: now)
+        investigations?.update(after: produced, engine: engine, symbols: symbols, now: now)
     }
 }

@@ -47,10 +47,13 @@ struct DemoRun {
             seed: seed, startUnixNano: SimulationConfiguration.defaultStart - TimeSpan.days(1).nanoseconds,
             duration: .days(2), fault: .ssoDeploy, roster: roster))
         var symbols = SymbolTable()
-        let engine: EvaluationEngine
-        do { engine = try EvaluationEngine(catalog: catalog, symbols: &symbols) } catch { throw CommandFailure("\(error)") }
+        let onsets = simulator.scenario.onsets.map {
+            KnownOnset(outcome: $0.outcome, customers: $0.customers, startUnixNano: $0.startUnixNano, endUnixNano: $0.endUnixNano, description: $0.description)
+        }
+        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: simulator.scenario.deploys, onsets: onsets))
+        var driver: ReplayDriver
+        do { driver = try backtest.makeDriver(symbols: &symbols) } catch { throw CommandFailure("\(error)") }
         let maker = SimulatedEventMaker(simulator: simulator, symbols: &symbols)
-        var driver = ReplayDriver(engine: engine)
         let onset = simulator.scenario.onsets.first
         var spans: [SpanRecord] = []
         var spanCount = 0
@@ -81,10 +84,6 @@ struct DemoRun {
         }
         var replay = BacktestReport.Replay()
         replay.spans = spanCount
-        let onsets = simulator.scenario.onsets.map {
-            KnownOnset(outcome: $0.outcome, customers: $0.customers, startUnixNano: $0.startUnixNano, endUnixNano: $0.endUnixNano, description: $0.description)
-        }
-        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: simulator.scenario.deploys, onsets: onsets))
         let report = backtest.finish(driver: driver, replay: replay)
         return DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
                          atDetection: atDetection, incidentCells: incidentCells)

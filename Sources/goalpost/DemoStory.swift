@@ -1,6 +1,7 @@
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostRuntime
 
@@ -85,6 +86,23 @@ struct DemoStory: Encodable {
         lines.append("")
         lines.append("Impact: \(impact.customers.count) customers, \(Format.count(impact.badEvents)) failed sign-ins of \(Format.count(impact.totalEvents)), "
             + "ARR at risk \(Format.money(impact.arrAtRisk)), \(Format.percent(impact.budgetBurned)) of their error budget burned.")
+        if let investigation = detection.investigation {
+            lines.append("")
+            lines.append("Investigation (attached to the incident, docs/investigation.md):")
+            if let onsetFound = investigation.onset {
+                lines.append("  Started:  \(Format.clock(onsetFound.at)) (bad ratio \(Format.percent(onsetFound.badRatioBefore)) before, \(Format.percent(onsetFound.badRatioAfter)) after)")
+            }
+            if let top = investigation.suspects.first {
+                let attributes = top.attributes.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+                lines.append("  Where:    \(attributes)")
+            }
+            if let change = investigation.change {
+                lines.append("  Change:   \(change.service) \(change.version) (score \(String(format: "%.2f", change.score)))")
+            } else {
+                lines.append("  Change:   no recorded change explains it")
+            }
+            lines.append("  Do:       \(investigation.recommendation.text)")
+        }
         lines.append("")
         lines.append("Ranked by business impact:")
         let ranked = ([incident] + background).sorted { $0.rank > $1.rank }

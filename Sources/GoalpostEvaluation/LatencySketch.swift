@@ -48,7 +48,25 @@ public struct LatencySketch: Hashable, Sendable, Codable {
             zeroCount &+= 1
             return
         }
-        let key = Self.key(nanoseconds)
+        add(key: Self.key(nanoseconds))
+    }
+
+    /// A sketch of `zeros` zero durations and `keyCount` positive ones whose bucket keys are packed in
+    /// `packedKeys` (16 bits each, the first added in the low bits): the same sketch as adding them one by one.
+    init(packedKeys: UInt64, keyCount: Int, zeros: UInt64) {
+        count = UInt64(keyCount) &+ zeros
+        zeroCount = zeros
+        bins.reserveCapacity(keyCount)
+        var keys = packedKeys
+        for _ in 0..<keyCount {
+            add(key: keys & 0xFFFF)
+            keys >>= 16
+        }
+    }
+
+    /// Adds one to bucket `key` (the count is the caller's).
+    @inline(__always)
+    private mutating func add(key: UInt64) {
         var low = 0
         var high = bins.count
         while low < high {

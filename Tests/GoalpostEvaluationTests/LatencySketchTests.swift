@@ -24,6 +24,24 @@ struct LatencySketchTests {
         }
     }
 
+    @Test("a sketch built from packed keys equals adding the same durations one by one")
+    func packedKeys() {
+        var random = SeededGenerator(seed: 5)
+        for _ in 0..<500 {
+            let count = Int.random(in: 0...4, using: &random)
+            let zeros = UInt64.random(in: 0...2, using: &random)
+            var added = LatencySketch()
+            var packed: UInt64 = 0
+            for position in 0..<count {
+                let value = Int64.random(in: 1...5_000_000_000, using: &random)
+                added.add(nanoseconds: value)
+                packed |= LatencySketch.key(value) << (16 * UInt64(position))
+            }
+            for _ in 0..<zeros { added.add(nanoseconds: 0) }
+            #expect(LatencySketch(packedKeys: packed, keyCount: count, zeros: zeros) == added)
+        }
+    }
+
     @Test("merging sketches equals adding every value to one")
     func merge() {
         var random = SeededGenerator(seed: 7)

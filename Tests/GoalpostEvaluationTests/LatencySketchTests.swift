@@ -24,6 +24,31 @@ struct LatencySketchTests {
         }
     }
 
+    @Test("the bucket key read from the table is the one log gives, at every threshold and for seeded durations")
+    func tableKey() {
+        let table = LatencySketch.keyTable
+        #expect(table.thresholds.count > 1000)
+        var checked = 0
+        for threshold in table.thresholds {
+            for offset in Int64(-3)...Int64(3) where threshold > -offset && threshold + offset > 0 {
+                let value = threshold + offset
+                #expect(LatencySketch.key(value) == LatencySketch.exactKey(value), "\(value)")
+                checked += 1
+            }
+        }
+        for value in Int64(1)...Int64(5000) { #expect(LatencySketch.key(value) == LatencySketch.exactKey(value)) }
+        var random = SeededGenerator(seed: 11)
+        for _ in 0..<200_000 {
+            // Log-uniform over the whole range of positive durations.
+            let value = Int64(exp(Double.random(in: 0..<43.6, using: &random)))
+            #expect(LatencySketch.key(value) == LatencySketch.exactKey(value), "\(value)")
+        }
+        for value: Int64 in [.max, .max - 1, 1 << 62, (1 << 62) - 1] {
+            #expect(LatencySketch.key(value) == LatencySketch.exactKey(value))
+        }
+        #expect(checked > 7000)
+    }
+
     @Test("a sketch built from packed keys equals adding the same durations one by one")
     func packedKeys() {
         var random = SeededGenerator(seed: 5)

@@ -4,21 +4,38 @@ import GoalpostModel
 /// open addressing over a flat array of keys.
 ///
 /// Attribute values are compared as interned symbols (strings) or bit patterns (numbers), so a key lookup is
-/// a hash of a few integers and a comparison of a few integers.
+/// a hash of a few integers and a comparison of a few integers. A key of at most two strings (a customer and
+/// one dimension, the usual case) also fits in 64 bits, kept in its slot: looking it up then reads one slot
+/// and no other array, which matters because the table is far larger than the caches and every event looks
+/// a cell up.
 struct CellTable: Sendable {
+    /// One slot: the packed key (when `meta` has the packed flag) and `meta`, the hash's top 31 bits, the
+    /// packed flag and the cell index + 1 (0 is empty).
+    struct Slot: Sendable {
+        var packed: UInt64
+        var meta: UInt64
+    }
+
     /// Values per key: 1 (the customer) + the number of dimensions.
     let width: Int
     /// All keys, `width` values each, in cell order.
     private(set) var keys: [AttributeValue] = []
     /// Full hashes per cell, read only when the table grows.
     private var hashes: [UInt64] = []
-    /// Per slot: the hash's top 32 bits and the cell index + 1 (0 is empty), so a probe compares the hash
-    /// without touching any other array. A power of two long.
-    private var slots: [UInt64]
+    /// Per cell, its packed key or `unpacked`, read only when the table grows.
+    private var packedKeys: [UInt64] = []
+    /// A power of two long.
+    private var slots: [Slot]
+
+    private static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
+    private static let packedFlag: UInt64 = 0x1_0000_0000
+    /// Not a packed key. Two strings of symbol `UInt32.max` would pack to it too; such a key is then simply
+    /// treated as unpacked, alike when it is inserted and looked up.
+    private static let unpacked: UInt64 = .max
 
     init(width: Int) {
         self.width = max(1, width)
-        slots = Array(repeating: 0, count: 64)
+        slots = Array(repeating: Slot(packed: 0, meta: 0), count: 64)
     }
 
     /// Cells held.
@@ -30,46 +47,76 @@ struct CellTable: Sendable {
     }
 
     /// The cell with key `key` (its first `width` values), inserting it when new.
-    @inline(__always)
     mutating func findOrInsert(_ key: [AttributeValue]) -> (index: Int, inserted: Bool) {
+        key.withUnsafeBufferPointer { findOrInsert($0) }
+    }
+
+    /// The cell with key `key` (its first `width` values), inserting it when new.
+    @inline(__always)
+    mutating func findOrInsert(_ key: UnsafeBufferPointer<AttributeValue>) -> (index: Int, inserted: Bool) {
+        precondition(key.count >= width)
         var hash: UInt64 = 0x243F_6A88_85A3_08D3
         for position in 0..<width { hash = Self.mix(hash, key[position]) }
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let cell = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if equal(cell, key) { return (cell, false) }
+        let packed = Self.pack(key, width: width)
+        let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == Self.unpacked ? 0 : Self.packedFlag)
+        let found: Int? = slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+            while true {
+                let entry = slots[slot]
+                if entry.meta == 0 { return nil }
+                if entry.meta & Self.tagMask == tag {
+                    let cell = Int(truncatingIfNeeded: entry.meta & 0xFFFF_FFFF) &- 1
+                    if packed == Self.unpacked ? equal(cell, key) : entry.packed == packed { return cell }
+                }
+                slot = (slot &+ 1) & mask
             }
-            slot = (slot + 1) & mask
         }
+        if let found { return (found, false) }
+        return (insert(key, hash: hash, tag: tag, packed: packed), true)
+    }
+
+    @inline(never)
+    private mutating func insert(_ key: UnsafeBufferPointer<AttributeValue>, hash: UInt64, tag: UInt64, packed: UInt64) -> Int {
         let cell = hashes.count
         hashes.append(hash)
+        packedKeys.append(packed)
         for position in 0..<width { keys.append(key[position]) }
-        slots[slot] = tag | UInt64(cell + 1)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+        while slots[slot].meta != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Slot(packed: packed, meta: tag | UInt64(cell + 1))
         if hashes.count * 2 > slots.count { grow() }
-        return (cell, true)
+        return cell
     }
 
     @inline(__always)
-    private func equal(_ cell: Int, _ key: [AttributeValue]) -> Bool {
+    private func equal(_ cell: Int, _ key: UnsafeBufferPointer<AttributeValue>) -> Bool {
         let base = cell * width
         for position in 0..<width where !Self.same(keys[base + position], key[position]) { return false }
         return true
     }
 
     private mutating func grow() {
-        var bigger = [UInt64](repeating: 0, count: slots.count * 2)
+        var bigger = [Slot](repeating: Slot(packed: 0, meta: 0), count: slots.count * 2)
         let mask = bigger.count - 1
         for (cell, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
-            while bigger[slot] != 0 { slot = (slot + 1) & mask }
-            bigger[slot] = hash & 0xFFFF_FFFF_0000_0000 | UInt64(cell + 1)
+            while bigger[slot].meta != 0 { slot = (slot + 1) & mask }
+            let packed = packedKeys[cell]
+            let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == Self.unpacked ? 0 : Self.packedFlag)
+            bigger[slot] = Slot(packed: packed, meta: tag | UInt64(cell + 1))
         }
         slots = bigger
+    }
+
+    /// The key in 64 bits when it is at most two strings (the first in the low half), else `unpacked`.
+    @inline(__always)
+    static func pack(_ key: UnsafeBufferPointer<AttributeValue>, width: Int) -> UInt64 {
+        guard width <= 2, case .string(let first) = key[0] else { return unpacked }
+        guard width == 2 else { return UInt64(first.rawValue) }
+        guard case .string(let second) = key[1] else { return unpacked }
+        return UInt64(first.rawValue) | UInt64(second.rawValue) << 32
     }
 
     /// Equality by symbol or bit pattern (so a NaN attribute finds its cell again).

@@ -251,7 +251,7 @@ extension EvaluationEngine {
     public mutating func restore(deltas: [CellDelta], slices: [SliceDelta], symbols: inout SymbolTable) -> Int {
         var skipped = 0
         for delta in deltas {
-            guard let index = outcomeIndex[delta.outcome], delta.key.values.count == aggregators[index].scratch.count else {
+            guard let index = outcomeIndex[delta.outcome], delta.key.values.count == aggregators[index].cellTable.width else {
                 skipped += 1
                 continue
             }
@@ -297,6 +297,7 @@ extension EvaluationEngine {
 extension OutcomeAggregator {
     /// Hands out the staged buckets as deltas, then rolls them up.
     mutating func commit(into result: inout EngineCommit) {
+        staging.settle()
         for slot in staging.cells.indices {
             let counts = staging.counts[slot]
             let sketch = staging.sketches[slot]
@@ -338,9 +339,9 @@ extension OutcomeAggregator {
 
     /// The cell of a stored key, created when new.
     private mutating func cell(for key: CellKey, symbols: inout SymbolTable, directory: [String: Customer]) -> Int {
-        for (position, value) in key.values.enumerated() { scratch[position] = value.attributeValue(symbols: &symbols) }
-        let (cell, inserted) = cellTable.findOrInsert(scratch)
-        if inserted { addCell(symbols: symbols, directory: directory) }
+        let values = key.values.map { $0.attributeValue(symbols: &symbols) }
+        let (cell, inserted) = cellTable.findOrInsert(values)
+        if inserted { addCell(key: values, symbols: symbols, directory: directory) }
         return cell
     }
 
@@ -349,9 +350,7 @@ extension OutcomeAggregator {
         switch delta.resolution {
         case .minute:
             if delta.index < firstMinute { firstMinute = delta.index }
-            let slot = staging.slot(cell: cell, minute: delta.index)
-            staging.counts[slot] += delta.counts
-            if let sketch = delta.sketch { staging.sketches[slot].merge(sketch) }
+            staging.add(delta.counts, sketch: delta.sketch, cell: cell, minute: delta.index)
         case .hour:
             let minute = delta.index &* Time.minutesPerHour
             if minute < firstMinute { firstMinute = minute }

@@ -48,7 +48,25 @@ public struct LatencySketch: Hashable, Sendable, Codable {
             zeroCount &+= 1
             return
         }
-        let key = Self.key(nanoseconds)
+        add(key: Self.key(nanoseconds))
+    }
+
+    /// A sketch of `zeros` zero durations and `keyCount` positive ones whose bucket keys are packed in
+    /// `packedKeys` (16 bits each, the first added in the low bits): the same sketch as adding them one by one.
+    init(packedKeys: UInt64, keyCount: Int, zeros: UInt64) {
+        count = UInt64(keyCount) &+ zeros
+        zeroCount = zeros
+        bins.reserveCapacity(keyCount)
+        var keys = packedKeys
+        for _ in 0..<keyCount {
+            add(key: keys & 0xFFFF)
+            keys >>= 16
+        }
+    }
+
+    /// Adds one to bucket `key` (the count is the caller's).
+    @inline(__always)
+    private mutating func add(key: UInt64) {
         var low = 0
         var high = bins.count
         while low < high {
@@ -153,11 +171,84 @@ public struct LatencySketch: Hashable, Sendable, Codable {
         self.bins = bins
     }
 
-    /// The bucket index of a positive duration.
+    /// The bucket index of a positive duration: `exactKey`, from a table where that is certain.
+    ///
+    /// `exactKey` is ⌈ln x · c⌉ computed in doubles. Its result can differ from the mathematical one only
+    /// where ln x · c is within about 10⁻¹² of an integer, that is for x within a relative 10⁻¹⁴ of a bucket
+    /// boundary. `KeyTable.thresholds` holds where `exactKey` itself steps up (found by bisection, so always
+    /// inside those narrow bands); a duration clear of every threshold by a relative 10⁻⁹ (and 2 ns) is on
+    /// the same side of every boundary for both, so its key is read from the table. Durations closer than that
+    /// to a threshold, and every one below 128 ns, are computed by `exactKey`: the key is always the one
+    /// `exactKey` gives, bit for bit.
     @inline(__always)
     static func key(_ nanoseconds: Int64) -> UInt64 {
+        keyTable.key(nanoseconds) ?? exactKey(nanoseconds)
+    }
+
+    /// The bucket index of a positive duration, by definition (one `log` call).
+    static func exactKey(_ nanoseconds: Int64) -> UInt64 {
         let raw = (Foundation.log(Double(nanoseconds)) * inverseLogGamma).rounded(.up)
         return UInt64(max(0, min(raw, 65_535)))
+    }
+
+    static let keyTable = KeyTable()
+
+    /// Where `exactKey` steps up, and where to start looking in each sixteenth of each power of two.
+    struct KeyTable: Sendable {
+        /// `thresholds[k]`: the least positive duration whose `exactKey` is at least `k`.
+        let thresholds: [Int64]
+        /// Per bit length `b` (8...63) and the next four bits below the leading one: the largest `k` with
+        /// `thresholds[k]` at most the least duration of that range.
+        let starts: [UInt16]
+
+        init() {
+            let top = LatencySketch.exactKey(.max)
+            var thresholds = [Int64](repeating: 1, count: Int(top) + 1)
+            var low: Int64 = 1
+            for key in 1...top {
+                // Bisection for the least x with exactKey(x) >= key, above the previous threshold.
+                var lower = low
+                var upper = Int64.max
+                while lower < upper {
+                    let middle = lower + (upper - lower) / 2
+                    if LatencySketch.exactKey(middle) >= key { upper = middle } else { lower = middle + 1 }
+                }
+                thresholds[Int(key)] = lower
+                low = lower
+            }
+            self.thresholds = thresholds
+            var starts = [UInt16](repeating: 0, count: 64 * 16)
+            // `key(_:)` reads the table from 128 ns (bit length 8) up.
+            for bits in 8...63 {
+                for sub in 0..<16 {
+                    let least = Int64(16 + sub) << Int64(bits - 5)
+                    var key = 0
+                    while key + 1 < thresholds.count, thresholds[key + 1] <= least { key += 1 }
+                    starts[bits * 16 + sub] = UInt16(key)
+                }
+            }
+            self.starts = starts
+        }
+
+        /// The key of a positive duration when the table is certain of it, else `nil`.
+        @inline(__always)
+        func key(_ nanoseconds: Int64) -> UInt64? {
+            guard nanoseconds >= 128 else { return nil }
+            let bits = 64 &- nanoseconds.leadingZeroBitCount
+            let sub = Int(truncatingIfNeeded: nanoseconds >> Int64(bits &- 5)) & 15
+            return thresholds.withUnsafeBufferPointer { thresholds -> UInt64? in
+                var key = Int(starts[bits &* 16 &+ sub])
+                let last = thresholds.count &- 1
+                while key < last, thresholds[key &+ 1] <= nanoseconds { key &+= 1 }
+                let below = thresholds[key]
+                guard nanoseconds &- below >= (below >> 30) &+ 2 else { return nil }
+                if key < last {
+                    let above = thresholds[key &+ 1]
+                    guard above &- nanoseconds > (above >> 30) &+ 2 else { return nil }
+                }
+                return UInt64(key)
+            }
+        }
     }
 
     /// The representative duration of a bucket: the point of least relative error within it.

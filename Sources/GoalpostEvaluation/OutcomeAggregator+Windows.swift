@@ -16,8 +16,10 @@ extension OutcomeAggregator {
     var sliceNanos: Int64? { sliceMinutes.map { $0 * Time.nanosPerMinute } }
 
     /// Measures scope `scope` over `[start, end)` (see `TieredSeries.counts(from:to:)` for the edges).
-    func measure(_ scope: Int, from start: Int64, to end: Int64) -> WindowMeasure {
-        let events = scopes[scope].series.counts(from: start, to: end)
+    ///
+    /// - Parameter known: The scope's counts over the window when the caller already has them.
+    func measure(_ scope: Int, from start: Int64, to end: Int64, events known: Counts? = nil) -> WindowMeasure {
+        let events = known ?? scopes[scope].series.counts(from: start, to: end)
         switch outcome.budgeting {
         case .occurrences:
             return WindowMeasure(events: events, bad: events.bad, base: events.total)
@@ -37,8 +39,8 @@ extension OutcomeAggregator {
     /// long window holding only minutes of data is as jumpy as a short one, and one early error pages. A real
     /// outage still pages on the Workbook's arithmetic (bad ÷ a full window of traffic); a scope that was already
     /// failing before observation started is detected later. Event counts (the low-traffic guard) stay real.
-    func ruleMeasure(_ scope: Int, window: TimeSpan, at now: Int64) -> WindowMeasure {
-        var measured = measure(scope, from: now &- window.nanoseconds, to: now)
+    func ruleMeasure(_ scope: Int, window: TimeSpan, at now: Int64, events: Counts? = nil) -> WindowMeasure {
+        var measured = measure(scope, from: now &- window.nanoseconds, to: now, events: events)
         switch outcome.budgeting {
         case .occurrences, .ratioTimeslices:
             measured.base *= coldStartFactor(windowStart: now &- window.nanoseconds, now: now)
@@ -204,8 +206,9 @@ extension OutcomeAggregator {
 
     /// The most severe rule firing for a scope, and the shortest short window among those firing.
     ///
-    /// The tick's path: short window first (the low-traffic guard and most quiet scopes stop there), the
-    /// long window only when the short one burns past the threshold; nothing is allocated.
+    /// The tick's path: short window first (the low-traffic guard and most quiet scopes stop there, before
+    /// any time slice is classified), the long window only when the short one burns past the threshold;
+    /// nothing is allocated.
     func firing(_ scope: Int, at now: Int64) -> (severity: Severity?, shortWindow: TimeSpan?) {
         let objective = scopes[scope].objective
         let minEvents = Double(outcome.customers.minEvents)
@@ -217,11 +220,15 @@ extension OutcomeAggregator {
             let rule = rules[index]
             if let severity, severity >= rule.severity, let shortest, shortest <= rule.shortWindow { continue }
             let threshold = thresholds[index]
-            let short = ruleMeasure(scope, window: rule.shortWindow, at: now)
-            guard short.events.total >= minEvents, short.events.bad >= minBad,
-                  BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
-            let long = ruleMeasure(scope, window: rule.longWindow, at: now)
-            guard long.events.bad >= minBad, BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
+            // The event counts alone decide the low-traffic guard; the budgeting measure follows only past it.
+            let shortEvents = scopes[scope].series.counts(from: now &- rule.shortWindow.nanoseconds, to: now)
+            guard shortEvents.total >= minEvents, shortEvents.bad >= minBad else { continue }
+            let short = ruleMeasure(scope, window: rule.shortWindow, at: now, events: shortEvents)
+            guard BudgetMath.burnRate(badRatio: short.badRatio, objective: objective) > threshold else { continue }
+            let longEvents = scopes[scope].series.counts(from: now &- rule.longWindow.nanoseconds, to: now)
+            guard longEvents.bad >= minBad else { continue }
+            let long = ruleMeasure(scope, window: rule.longWindow, at: now, events: longEvents)
+            guard BudgetMath.burnRate(badRatio: long.badRatio, objective: objective) > threshold else { continue }
             severity = max(severity ?? rule.severity, rule.severity)
             shortest = min(shortest ?? rule.shortWindow, rule.shortWindow)
         }

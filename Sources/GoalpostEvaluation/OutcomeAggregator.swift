@@ -25,48 +25,6 @@ struct CellState: Sendable {
     var series: TieredSeries
 }
 
-/// Counts of (cell, minute) pairs gathered since the last tick, as parallel arrays: the routing hot path
-/// touches only the small arrays it needs (which slot a cell uses, that slot's counts and sketch).
-struct Staging: Sendable {
-    /// Per cell: the minute of its current slot (`.min` when none) and the slot, side by side so the hot
-    /// path reads one cache line.
-    var current: [(minute: Int64, slot: Int)] = []
-    /// Per slot.
-    var cells: [Int32] = []
-    var minutes: [Int64] = []
-    var counts: [Counts] = []
-    var sketches: [LatencySketch] = []
-
-    var isEmpty: Bool { cells.isEmpty }
-
-    /// The slot of `cell` for `minute`, opening one when the cell has none for that minute.
-    @inline(__always)
-    mutating func slot(cell: Int, minute: Int64) -> Int {
-        let known = current[cell]
-        if known.minute == minute { return known.slot }
-        let slot = cells.count
-        cells.append(Int32(truncatingIfNeeded: cell))
-        minutes.append(minute)
-        counts.append(.zero)
-        sketches.append(LatencySketch())
-        current[cell] = (minute, slot)
-        return slot
-    }
-
-    mutating func addCell() {
-        current.append((.min, -1))
-    }
-
-    mutating func clear() {
-        for cell in cells { current[Int(cell)] = (.min, -1) }
-        let release = cells.capacity > 65_536
-        cells.removeAll(keepingCapacity: !release)
-        minutes.removeAll(keepingCapacity: !release)
-        counts.removeAll(keepingCapacity: !release)
-        sketches.removeAll(keepingCapacity: !release)
-    }
-}
-
 /// Everything the engine keeps for one outcome: its cells, its scopes, and its open incident.
 ///
 /// Events are counted into a small staging area (one bucket per cell and minute touched since the last tick);
@@ -90,8 +48,6 @@ struct OutcomeAggregator: Sendable {
     var scopes: [ScopeState]
     var customerScopes: [AttributeValue: Int32] = [:]
     var staging = Staging()
-    /// Scratch key for cell lookups, reused so routing does not allocate.
-    var scratch: [AttributeValue]
     /// Every hour at or before this has its slice tallies written (timeslice budgeting).
     var finalizedThroughHour: Int64?
     var firstMinute: Int64 = .max
@@ -175,7 +131,6 @@ struct OutcomeAggregator: Sendable {
         samplesPerMinute = configuration.badSamplesPerMinute
         persistence = configuration.persistence
         cellTable = CellTable(width: 1 + outcome.dimensions.count)
-        scratch = Array(repeating: Self.missing, count: 1 + outcome.dimensions.count)
         let global = ScopeState(
             scope: .global, customer: nil, objective: outcome.objective,
             series: TieredSeries(tiers: tiers, hourSketches: configuration.latencySketches),
@@ -203,12 +158,8 @@ struct OutcomeAggregator: Sendable {
         let good = indicator.isGood(event, symbols: symbols)
         let cell = cellIndex(event.attributes, symbols: symbols, directory: directory)
         if minute < firstMinute { firstMinute = minute }
-        let slot = staging.slot(cell: cell, minute: minute)
-        staging.counts[slot].total += 1
-        if good { staging.counts[slot].good += 1 }
-        if sketches, event.signal == .span || event.durationNanos > 0 {
-            staging.sketches[slot].add(nanoseconds: event.durationNanos)
-        }
+        let timed = sketches && (event.signal == .span || event.durationNanos > 0)
+        staging.add(cell: cell, minute: minute, good: good, latency: timed ? event.durationNanos : nil)
         if !good, samplesPerMinute > 0 { sample(event, minute: minute, cell: cell, symbols: symbols) }
         return true
     }
@@ -217,36 +168,35 @@ struct OutcomeAggregator: Sendable {
     mutating func ingest(_ counts: Counts, attributes: [Attribute], minute: Int64, symbols: SymbolTable, directory: [String: Customer]) {
         let cell = cellIndex(attributes, symbols: symbols, directory: directory)
         if minute < firstMinute { firstMinute = minute }
-        let slot = staging.slot(cell: cell, minute: minute)
-        staging.counts[slot] += counts
+        staging.add(counts, sketch: nil, cell: cell, minute: minute)
     }
 
     /// The cell of an event's attributes: one pass over them picks the customer and dimension values
     /// (the last value of a key wins, as `Event.attribute(_:)` does).
     @inline(__always)
     private mutating func cellIndex(_ attributes: [Attribute], symbols: SymbolTable, directory: [String: Customer]) -> Int {
-        let width = scratch.count
-        for position in 0..<width { scratch[position] = Self.missing }
+        let width = cellTable.width
         let customerKey = indicator.customerKey
-        for attribute in attributes {
-            if attribute.key == customerKey {
-                scratch[0] = attribute.value
-            }
-            if width > 1 {
-                for position in 1..<width where indicator.dimensionKeys[position - 1] == attribute.key {
-                    scratch[position] = attribute.value
+        return withUnsafeTemporaryAllocation(of: AttributeValue.self, capacity: width) { key in
+            key.initialize(repeating: Self.missing)
+            indicator.dimensionKeys.withUnsafeBufferPointer { dimensionKeys in
+                for attribute in attributes {
+                    if attribute.key == customerKey { key[0] = attribute.value }
+                    for position in dimensionKeys.indices where dimensionKeys[position] == attribute.key {
+                        key[position &+ 1] = attribute.value
+                    }
                 }
             }
+            let (cell, inserted) = cellTable.findOrInsert(UnsafeBufferPointer(key))
+            if inserted { addCell(key: Array(key), symbols: symbols, directory: directory) }
+            return cell
         }
-        let (cell, inserted) = cellTable.findOrInsert(scratch)
-        if inserted { addCell(symbols: symbols, directory: directory) }
-        return cell
     }
 
-    /// Creates the state of the cell just inserted (from `scratch`), and its customer scope when new.
-    mutating func addCell(symbols: SymbolTable, directory: [String: Customer]) {
+    /// Creates the state of the cell just inserted with `key`, and its customer scope when new.
+    mutating func addCell(key: [AttributeValue], symbols: SymbolTable, directory: [String: Customer]) {
         var scopeIndex: Int32 = -1
-        let customerValue = scratch[0]
+        let customerValue = key[0]
         if outcome.customers.enabled, !CellTable.same(customerValue, Self.missing) {
             if let existing = customerScopes[customerValue] {
                 scopeIndex = existing
@@ -264,7 +214,7 @@ struct OutcomeAggregator: Sendable {
             }
         }
         cells.append(CellState(scope: scopeIndex, series: TieredSeries(tiers: tiers, hourSketches: false)))
-        cellKeys.append(CellKey(scratch.map { CellValue($0, symbols: symbols) }))
+        cellKeys.append(CellKey(key.map { CellValue($0, symbols: symbols) }))
         staging.addCell()
     }
 
@@ -293,6 +243,7 @@ struct OutcomeAggregator: Sendable {
     /// Adds the staged buckets to the cell, customer and global series.
     mutating func flush() {
         guard !staging.isEmpty else { return }
+        staging.settle()
         // The global scope's latencies are gathered per minute first (usually one or two minutes per tick)
         // and added once, instead of merging every cell's sketch into the minute and the hour sketch.
         var globalSketches: [(minute: Int64, sketch: LatencySketch)] = []

@@ -92,10 +92,19 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     }
 
     /// The last live position whose index is at most `index`, or `first − 1`.
+    ///
+    /// Windows end at or near the newest bucket, so the last few buckets are tried first (the series' last
+    /// cache lines, already read to add or to find the newest bucket), then a binary search over the rest.
     @inline(__always)
     private func position(atOrBefore index: Int64) -> Int {
-        var low = first
         var high = entries.count
+        var tries = 0
+        while high > first, tries < 4 {
+            if entries[high - 1].index <= index { return high - 1 }
+            high -= 1
+            tries += 1
+        }
+        var low = first
         while low < high {
             let middle = (low + high) >> 1
             if entries[middle].index <= index { low = middle + 1 } else { high = middle }
@@ -128,10 +137,10 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
 }
 
 /// Latency sketches per bucket, sparse like `PrefixSeries` but without running totals (sketches are merged
-/// on demand for reports, never on the evaluation path).
+/// on demand for reports, never on the evaluation path). Each bucket's index and sketch sit side by side, so
+/// adding the newest touches one array.
 struct SketchSeries: Sendable {
-    private var indices: [Int64] = []
-    private var sketches: [LatencySketch] = []
+    private var buckets: [(index: Int64, sketch: LatencySketch)] = []
     private var first = 0
     private(set) var evictedThrough: Int64 = .min
     let retention: Int64
@@ -140,22 +149,20 @@ struct SketchSeries: Sendable {
         self.retention = max(1, retention)
     }
 
-    var count: Int { indices.count - first }
+    var count: Int { buckets.count - first }
 
     mutating func add(_ sketch: LatencySketch, at index: Int64) {
         guard index > evictedThrough, !sketch.isEmpty else { return }
-        if count > 0, let last = indices.last, last >= index {
-            var position = indices.count - 1
-            while position > first, indices[position - 1] >= index { position -= 1 }
-            if indices[position] == index {
-                sketches[position].merge(sketch)
+        if count > 0, let last = buckets.last?.index, last >= index {
+            var position = buckets.count - 1
+            while position > first, buckets[position - 1].index >= index { position -= 1 }
+            if buckets[position].index == index {
+                buckets[position].sketch.merge(sketch)
             } else {
-                indices.insert(index, at: position)
-                sketches.insert(sketch, at: position)
+                buckets.insert((index, sketch), at: position)
             }
         } else {
-            indices.append(index)
-            sketches.append(sketch)
+            buckets.append((index, sketch))
         }
         if index &- retention > evictedThrough { evict(through: index &- retention) }
     }
@@ -163,20 +170,18 @@ struct SketchSeries: Sendable {
     mutating func evict(through index: Int64) {
         guard index > evictedThrough else { return }
         evictedThrough = index
-        let n = indices.count
-        while first < n, indices[first] <= index {
-            sketches[first] = LatencySketch()
+        let n = buckets.count
+        while first < n, buckets[first].index <= index {
+            buckets[first].sketch = LatencySketch()
             first += 1
         }
         if first == n {
             if n > 0 {
-                indices = []
-                sketches = []
+                buckets = []
                 first = 0
             }
         } else if first >= 64, first * 2 >= n {
-            indices.removeSubrange(0..<first)
-            sketches.removeSubrange(0..<first)
+            buckets.removeSubrange(0..<first)
             first = 0
         }
     }
@@ -185,14 +190,14 @@ struct SketchSeries: Sendable {
     func merged(from start: Int64, through end: Int64) -> LatencySketch {
         var result = LatencySketch()
         var low = first
-        var high = indices.count
+        var high = buckets.count
         while low < high {
             let middle = (low + high) >> 1
-            if indices[middle] < start { low = middle + 1 } else { high = middle }
+            if buckets[middle].index < start { low = middle + 1 } else { high = middle }
         }
         var position = low
-        while position < indices.count, indices[position] <= end {
-            result.merge(sketches[position])
+        while position < buckets.count, buckets[position].index <= end {
+            result.merge(buckets[position].sketch)
             position += 1
         }
         return result

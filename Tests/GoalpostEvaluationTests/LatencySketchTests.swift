@@ -24,6 +24,49 @@ struct LatencySketchTests {
         }
     }
 
+    @Test("the bucket key read from the table is the one log gives, at every threshold and for seeded durations")
+    func tableKey() {
+        let table = LatencySketch.keyTable
+        #expect(table.thresholds.count > 1000)
+        var checked = 0
+        for threshold in table.thresholds {
+            for offset in Int64(-3)...Int64(3) where threshold > -offset && threshold + offset > 0 {
+                let value = threshold + offset
+                #expect(LatencySketch.key(value) == LatencySketch.exactKey(value), "\(value)")
+                checked += 1
+            }
+        }
+        for value in Int64(1)...Int64(5000) { #expect(LatencySketch.key(value) == LatencySketch.exactKey(value)) }
+        var random = SeededGenerator(seed: 11)
+        for _ in 0..<200_000 {
+            // Log-uniform over the whole range of positive durations.
+            let value = Int64(exp(Double.random(in: 0..<43.6, using: &random)))
+            #expect(LatencySketch.key(value) == LatencySketch.exactKey(value), "\(value)")
+        }
+        for value: Int64 in [.max, .max - 1, 1 << 62, (1 << 62) - 1] {
+            #expect(LatencySketch.key(value) == LatencySketch.exactKey(value))
+        }
+        #expect(checked > 7000)
+    }
+
+    @Test("a sketch built from packed keys equals adding the same durations one by one")
+    func packedKeys() {
+        var random = SeededGenerator(seed: 5)
+        for _ in 0..<500 {
+            let count = Int.random(in: 0...4, using: &random)
+            let zeros = UInt64.random(in: 0...2, using: &random)
+            var added = LatencySketch()
+            var packed: UInt64 = 0
+            for position in 0..<count {
+                let value = Int64.random(in: 1...5_000_000_000, using: &random)
+                added.add(nanoseconds: value)
+                packed |= LatencySketch.key(value) << (16 * UInt64(position))
+            }
+            for _ in 0..<zeros { added.add(nanoseconds: 0) }
+            #expect(LatencySketch(packedKeys: packed, keyCount: count, zeros: zeros) == added)
+        }
+    }
+
     @Test("merging sketches equals adding every value to one")
     func merge() {
         var random = SeededGenerator(seed: 7)

@@ -38,6 +38,25 @@ struct DemoAndBacktestCommandTests {
         let impact = try #require(story["impact"] as? [String: Any])
         // acme 480k + globex 360k + initech 250k + soylent 310k + stark 540k + umbrella 620k.
         #expect(impact["arrAtRisk"] as? Double == 2_560_000)
+
+        // The investigation attached to the sign-in incident names the route and the new version, the deploy, and
+        // the six enterprise customers with their ARR; the unrelated deploys nearby are not blamed.
+        let incidents = try #require(story["incidents"] as? [[String: Any]])
+        let signIn = try #require(incidents.first { $0["outcome"] as? String == "sign-in" })
+        let investigation = try #require(signIn["investigation"] as? [String: Any])
+        let suspects = try #require(investigation["suspects"] as? [[String: Any]])
+        #expect(suspects.first?["attributes"] as? [String: String] == ["http.route": "/sso/callback", "service.version": "2.3.1"])
+        let change = try #require(investigation["change"] as? [String: Any])
+        #expect(change["service"] as? String == "auth-api")
+        #expect(change["version"] as? String == "2.3.1")
+        let affected = try #require((investigation["impact"] as? [String: Any])?["customers"] as? [[String: Any]])
+        #expect(affected.compactMap { $0["id"] as? String }.sorted() == ["acme", "globex", "initech", "soylent", "stark", "umbrella"])
+        #expect(affected.compactMap { $0["arr"] as? Double }.reduce(0, +) == 2_560_000)
+        #expect((investigation["recommendation"] as? [String: Any])?["action"] as? String == "rollback")
+        // The background ticket on free-07's search errors has no change to blame (search-api 1.49.0 shipped at 13:40).
+        let search = incidents.first { $0["outcome"] as? String == "search-availability" }
+        let searchInvestigation = search?["investigation"] as? [String: Any]
+        #expect(searchInvestigation?["change"] == nil || searchInvestigation?["change"] is NSNull)
     }
 
     @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, rank")
@@ -81,6 +100,12 @@ struct DemoAndBacktestCommandTests {
         for key in ["customers", "badEvents", "totalEvents", "arrAtRisk", "budgetBurned"] {
             #expect(impact.keys.contains(key), "missing impact.\(key)")
         }
+        let investigation = try #require(signIn["investigation"] as? [String: Any])
+        for key in ["onset", "suspects", "change", "evidence", "impact", "recommendation"] {
+            #expect(investigation.keys.contains(key), "missing investigation.\(key)")
+        }
+        let suspect = try #require((investigation["suspects"] as? [[String: Any]])?.first?["attributes"] as? [String: String])
+        #expect(suspect["http.route"] == "/sso/callback", "\(suspect)")
         // The simulated day's deploys, in time order (checkout 09:30 and search 13:40 precede the window).
         let deploys = try #require(report["deploys"] as? [[String: Any]]).map { "\($0["service"] ?? "") \($0["version"] ?? "") \($0["time"] ?? "")" }
         #expect(deploys == [

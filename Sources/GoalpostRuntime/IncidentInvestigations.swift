@@ -62,6 +62,12 @@ public struct IncidentInvestigations: Sendable {
         }
     }
 
+    /// Forgets a resolved incident's results (a server keeps them in its store, not in memory).
+    public mutating func forget(_ id: String) {
+        results[id] = nil
+        investigatedAt[id] = nil
+    }
+
     /// Investigates `incident` at `now` from `engine`'s state.
     public mutating func investigate(_ incident: Incident, engine: EvaluationEngine, symbols: SymbolTable, now: Int64) {
         guard let outcome = catalog.outcome(named: incident.outcome) else { return }

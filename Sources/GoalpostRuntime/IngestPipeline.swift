@@ -1,6 +1,7 @@
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostStore
 import GoalpostTelemetry
@@ -112,6 +113,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     private var directory: [Customer]
     private let retainedHours: Int64
     private let minuteTierHours: Int64
+    /// Investigates incidents as they open, are refreshed and resolve (deploys come from the store).
+    private var investigations: IncidentInvestigations
+    private var deploysLoadedAt: Int64?
 
     // Metrics.
     private let queueBytes = Gauge(label: "goalpost_ingest_queue_bytes")
@@ -181,6 +185,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         box = EngineBox(engine)
         self.symbols = symbols
         nextTick = now
+        investigations = IncidentInvestigations(catalog: merged, deploys: [])
         logger.info("restored the engine from the store", metadata: [
             "store.rows": "\(rows.count)", "store.slices": "\(slices.count)", "store.skipped": "\(skipped + unreadable)",
             "engine.cells": "\(engine.cellCount)", "restore.duration": "\(ContinuousClock.now - started)",
@@ -324,6 +329,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         let commit = engine.commit()
         append(commit, to: &write)
         let now = clock()
+        investigations.keep(commit.samples, now: now)
         var maintenanceDue = false
         if now >= nextTick {
             let start = ContinuousClock.now
@@ -333,7 +339,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
                 write.incidents.append(action.incident)
                 log(action)
             }
-            append(engine.commit(), to: &write)
+            let afterTick = engine.commit()
+            append(afterTick, to: &write)
+            investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -415,6 +423,27 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         case .status:
             return .statuses(engine.status(now: clock()))
         }
+    }
+
+    /// Runs the investigations a tick calls for and adds them to the batch.
+    private func investigate(after actions: [IncidentAction], samples: [EventSample], now: Int64, into write: inout StoreBatch) {
+        investigations.keep(samples, now: now)
+        guard !actions.isEmpty || !engine.openIncidents.isEmpty else { return }
+        if deploysLoadedAt.map({ now - $0 >= 60_000_000_000 }) ?? true || actions.contains(where: { if case .open = $0 { true } else { false } }) {
+            // Deploys near any onset: the last day is plenty for an onset search that reads two hours back.
+            investigations.deploys = (try? store.deploys(from: now - 86_400_000_000_000, to: .max)) ?? investigations.deploys
+            deploysLoadedAt = now
+        }
+        let before = investigations.results
+        investigations.update(after: actions, engine: engine, symbols: symbols, now: now)
+        for (id, investigation) in investigations.results where before[id] != investigation {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            guard let json = try? encoder.encode(investigation) else { continue }
+            write.investigations.append(StoredInvestigation(incident: id, at: now, json: String(decoding: json, as: UTF8.self), markdown: investigation.markdown))
+            logger.info("incident investigated", metadata: ["incident.id": "\(id)", "investigation.summary": "\(investigation.summary)"])
+        }
+        for action in actions { if case .resolve(let incident) = action { investigations.forget(incident.id) } }
     }
 
     private func append(_ commit: EngineCommit, to write: inout StoreBatch) {

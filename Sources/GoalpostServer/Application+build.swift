@@ -57,6 +57,9 @@ public func buildApplication(
     router.post("/api/v1/customers") { request, _ in await api.recordCustomers(request) }
     router.get("/api/v1/outcomes") { _, _ in await api.outcomes() }
     router.get("/api/v1/incidents") { request, _ in api.incidents(request) }
+    router.get("/api/v1/incidents/:id/investigation") { request, context in
+        api.investigation(request, id: context.parameters.get("id") ?? "")
+    }
     router.get("/metrics") { _, _ in api.metrics() }
     router.get("/healthz") { _, _ in API.text(.ok, "ok\n") }
     router.get("/readyz") { _, _ in
@@ -191,6 +194,24 @@ struct API: Sendable {
         } catch {
             logger.error("reading incidents failed", metadata: ["error": "\(error)"])
             return Self.jsonError(.internalServerError, "could not read incidents")
+        }
+    }
+
+    /// The latest investigation of an incident: JSON, or Markdown with `?format=markdown`.
+    func investigation(_ request: Request, id: String) -> Response {
+        do {
+            guard let stored = try store.investigation(incident: id) else {
+                return Self.jsonError(.notFound, "no investigation of incident '\(id)'")
+            }
+            if request.uri.queryParameters["format"] == "markdown" {
+                var response = Self.text(.ok, stored.markdown)
+                response.headers[.contentType] = "text/markdown; charset=utf-8"
+                return response
+            }
+            return Self.rawJSON(.ok, stored.json)
+        } catch {
+            logger.error("reading an investigation failed", metadata: ["error": "\(error)"])
+            return Self.jsonError(.internalServerError, "could not read the investigation")
         }
     }
 

@@ -122,6 +122,16 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v2: investigations") { db in
+            try db.execute(sql: """
+                CREATE TABLE investigation (
+                    incident_id TEXT PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    json TEXT NOT NULL,
+                    markdown TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -178,6 +188,12 @@ public final class SQLiteStore: Store {
                 for customer in batch.customers {
                     let body = String(decoding: try encoder.encode(customer), as: UTF8.self)
                     try db.execute(sql: "INSERT OR REPLACE INTO customer (id, body) VALUES (?, ?)", arguments: [customer.id, body])
+                }
+                for investigation in batch.investigations {
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO investigation (incident_id, at, json, markdown) VALUES (?, ?, ?, ?)",
+                        arguments: [investigation.incident, investigation.at, investigation.json, investigation.markdown]
+                    )
                 }
                 if let checkpoint = batch.checkpoint {
                     try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (id, body) VALUES (1, ?)", arguments: [Data(checkpoint)])
@@ -301,6 +317,14 @@ public final class SQLiteStore: Store {
     public func customers() throws(StoreError) -> [Customer] {
         try read("read customers") { db in
             try String.fetchAll(db, sql: "SELECT body FROM customer ORDER BY id").map { try JSONDecoder().decode(Customer.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func investigation(incident id: String) throws(StoreError) -> StoredInvestigation? {
+        try read("read the investigation of \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM investigation WHERE incident_id = ?", arguments: [id]).map {
+                StoredInvestigation(incident: $0["incident_id"], at: $0["at"], json: $0["json"], markdown: $0["markdown"])
+            }
         }
     }
 

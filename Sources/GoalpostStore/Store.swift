@@ -47,6 +47,25 @@ public protocol Store: Sendable {
 
     /// The customers recorded through the API (merged with the definitions by the caller).
     func customers() throws(StoreError) -> [Customer]
+
+    /// The latest investigation of an incident: its JSON and Markdown forms.
+    func investigation(incident id: String) throws(StoreError) -> StoredInvestigation?
+}
+
+/// An investigation as stored: the report in both forms the API serves.
+public struct StoredInvestigation: Hashable, Sendable {
+    public var incident: String
+    /// When it was made, nanoseconds since the Unix epoch.
+    public var at: Int64
+    public var json: String
+    public var markdown: String
+
+    public init(incident: String, at: Int64, json: String, markdown: String) {
+        self.incident = incident
+        self.at = at
+        self.json = json
+        self.markdown = markdown
+    }
 }
 
 /// One transaction's worth of writes.
@@ -63,11 +82,14 @@ public struct StoreBatch: Sendable {
     public var customers: [Customer] = []
     /// The alert checkpoint, replacing the previous one.
     public var checkpoint: [UInt8]?
+    /// Investigations, each replacing the previous one of its incident.
+    public var investigations: [StoredInvestigation] = []
 
     public init() {}
 
     public var isEmpty: Bool {
-        aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty && checkpoint == nil
+        aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty
+            && checkpoint == nil && investigations.isEmpty
     }
 }
 

@@ -79,6 +79,42 @@ struct ServerTests {
         #expect(try storedTotals(data, outcome: "checkout")["[\"acme\"]"]?.total == 60)
     }
 
+    @Test("an incident is investigated as it opens; the report is served over HTTP and by `goalpost investigate`, live and stored")
+    func investigation() async throws {
+        let data = try temporaryDirectory("goalpost-investigate")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try ServerProcess.start(config: serverConfig, data: data, arguments: ["--tick-interval", "1s"])
+        // Healthy traffic for two customers while acme fails every request (enough for acme's own scope to page
+        // on a server's first minute, when the cold-start rule still damps the long windows: docs/evaluation.md).
+        for customer in ["globex", "initech"] {
+            _ = try await server.request("POST", "/v1/traces", headers: json, body: Requests.tracesJSON(Requests.spans(30, customer: customer)))
+        }
+        _ = try await server.request("POST", "/v1/traces", headers: json, body: Requests.tracesJSON(Requests.spans(40, customer: "acme", errors: 40)))
+        let opened = try await waitForIncidents(server, count: 1)
+        let id = try #require(opened.first?["id"] as? String)
+
+        let answer = try await server.request("GET", "/api/v1/incidents/\(id)/investigation")
+        #expect(answer.status == 200, "\(answer.text)")
+        let report = try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])
+        let suspects = try #require(report["suspects"] as? [[String: Any]])
+        #expect(suspects.first?["attributes"] as? [String: String] == ["customer.id": "acme"], "\(answer.text)")
+        #expect((report["recommendation"] as? [String: Any])?["action"] as? String == "customerRunbook")
+        #expect(try await server.request("GET", "/api/v1/incidents/no-such-incident/investigation").status == 404)
+
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let live = try runCommand(binary, ["investigate", id, "--server", server.baseURL])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stdout.hasPrefix("# \(id)"), "\(live.stdout)")
+        #expect(live.stdout.contains("customer.id=acme"))
+        #expect(server.stop() == 0)
+        let stored = try runCommand(binary, ["investigate", id, "--data", data.path, "--format", "json"])
+        #expect(stored.status == 0, "\(stored.stderr)")
+        #expect(stored.stdout.contains("\"customer.id\":\"acme\""))
+        let missing = try runCommand(binary, ["investigate", "nope", "--data", data.path])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("no investigation of incident 'nope'"))
+    }
+
     @Test("malformed, oversized, unknown and late input get the OTLP status codes and messages")
     func badInput() async throws {
         let data = try temporaryDirectory("goalpost-bad")

@@ -22,6 +22,8 @@ public struct IncidentInvestigations: Sendable {
     public private(set) var results: [String: Investigation] = [:]
     /// When each incident was last investigated.
     private var investigatedAt: [String: Int64] = [:]
+    /// How long each investigation took (gathering the input from the engine included), for benchmarks.
+    public private(set) var durations: [Duration] = []
     /// Bad-event samples of the last `baseline`, oldest first.
     private var samples: [EventSample] = []
 
@@ -71,6 +73,8 @@ public struct IncidentInvestigations: Sendable {
     /// Investigates `incident` at `now` from `engine`'s state.
     public mutating func investigate(_ incident: Incident, engine: EvaluationEngine, symbols: SymbolTable, now: Int64) {
         guard let outcome = catalog.outcome(named: incident.outcome) else { return }
+        let started = ContinuousClock.now
+        defer { durations.append(ContinuousClock.now - started) }
         investigatedAt[incident.id] = now
         // The onset search reads from a baseline before the incident opened to half an hour after (the onset is
         // before the alert; later minutes add cost, not information).

@@ -21,8 +21,19 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
+    @Flag(help: "Print how long the investigations took on stderr (scripts/bench/investigation.sh).")
+    var timings = false
+
     func run() throws {
         let story = try DemoRun(seed: seed).run()
+        if timings, !story.investigationDurations.isEmpty {
+            let milliseconds = story.investigationDurations.map { Double($0.components.seconds) * 1e3 + Double($0.components.attoseconds) / 1e15 }
+            let line = String(
+                format: "investigations: %d, mean %.1f ms, max %.1f ms, total %.1f ms\n", milliseconds.count,
+                milliseconds.reduce(0, +) / Double(milliseconds.count), milliseconds.max() ?? 0, milliseconds.reduce(0, +)
+            )
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         switch format {
         case .text: print(story.text)
         case .json: print(try story.json())
@@ -85,7 +96,9 @@ struct DemoRun {
         var replay = BacktestReport.Replay()
         replay.spans = spanCount
         let report = backtest.finish(driver: driver, replay: replay)
-        return DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
-                         atDetection: atDetection, incidentCells: incidentCells)
+        var story = DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
+                              atDetection: atDetection, incidentCells: incidentCells)
+        story.investigationDurations = driver.investigations?.durations ?? []
+        return story
     }
 }

@@ -7,6 +7,9 @@ import GoalpostRuntime
 
 /// What the demo found, in the order a person wants to hear it; text for people, JSON for tests and tools.
 struct DemoStory: Encodable {
+    /// How long each investigation took (not part of the story's output).
+    var investigationDurations: [Duration] = []
+
     var seed: UInt64
     var catalog: Catalog
     var deploys: [Deploy]

@@ -339,6 +339,20 @@ public struct EvaluationEngine: Sendable {
         outcomeIndex[outcome].map { aggregators[$0].cellCounts(from: start, to: end, symbols: symbols) } ?? []
     }
 
+    /// One scope's good and total events in each minute of `[start, end)` (whole minutes, from the minute tier),
+    /// for an investigation's onset search; empty for an unknown outcome or scope.
+    public func minuteCounts(outcome: String, scope: Scope, from start: Int64, to end: Int64) -> [Counts] {
+        guard let index = outcomeIndex[outcome], let state = aggregators[index].scopes.first(where: { $0.scope == scope }) else { return [] }
+        var result = [Counts]()
+        var minute = Time.floorDiv(start, Time.nanosPerMinute)
+        let last = Time.floorDiv(end - 1, Time.nanosPerMinute)
+        while minute <= last {
+            result.append(state.series.minutes.value(at: minute))
+            minute += 1
+        }
+        return result
+    }
+
     /// Buckets held in memory across all cells and scopes (minute, hour, sketch and slice buckets). Bounded by
     /// (cells + scopes) × (minute slots + hour slots) × 2, whatever the number of events.
     public var retainedBuckets: Int { aggregators.reduce(0) { $0 + $1.retainedBuckets } }

@@ -80,17 +80,10 @@ public struct IncidentInvestigations: Sendable {
         // before the alert; later minutes add cost, not information).
         let history = min(now, incident.openedAt) - baseline.nanoseconds
         let seriesEnd = min(now, incident.openedAt + 30 * Self.minute)
-        var series: [MinuteCounts] = []
-        var minute = history - ((history % Self.minute) + Self.minute) % Self.minute
-        while minute < seriesEnd {
-            var bad = 0.0, total = 0.0
-            for cell in engine.cells(outcome: outcome.name, from: minute, to: minute + Self.minute, symbols: symbols)
-            where incident.scope.customer == nil || cell.customer == incident.scope.customer {
-                bad += cell.counts.bad
-                total += cell.counts.total
-            }
-            series.append(MinuteCounts(start: minute, bad: bad, total: total))
-            minute += Self.minute
+        let first = history - ((history % Self.minute) + Self.minute) % Self.minute
+        let counts = engine.minuteCounts(outcome: outcome.name, scope: incident.scope, from: first, to: seriesEnd)
+        let series = counts.enumerated().map { index, counts in
+            MinuteCounts(start: first + Int64(index) * Self.minute, bad: counts.bad, total: counts.total)
         }
         let onset = Onset.detect(series)?.at ?? (incident.openedAt - 5 * Self.minute)
         let input = InvestigationInput(

@@ -35,6 +35,9 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Stop at the first bad line instead of skipping it.")
     var strict = false
 
+    @Flag(inversion: .prefixedNo, help: "Investigate each incident (incidents[].investigation).")
+    var investigate = true
+
     func run() throws {
         var catalog = try Self.loadCatalog(config)
         var deployList: [Deploy] = []
@@ -49,7 +52,7 @@ struct BacktestCommand: ParsableCommand {
         for onset in onsetList where catalog.outcome(named: onset.outcome) == nil {
             throw CommandFailure("\(onsets ?? "onsets"): outcome '\(onset.outcome)' is not defined in \(config)")
         }
-        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: deployList, onsets: onsetList, strict: strict))
+        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: deployList, onsets: onsetList, strict: strict, investigate: investigate))
         let sizes = telemetry.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let showProgress = sizes.reduce(0, +) > 8_000_000 && isatty(STDERR_FILENO) == 1
         var skipped = 0

@@ -87,7 +87,9 @@ extension Investigation {
     public var summary: String {
         var parts: [String] = []
         if let top = suspects.first {
-            parts.append("\(outcome) is failing in \(Self.describe(top.attributes)) (\(Self.percent(top.shareOfExcess)) of the excess bad events)")
+            // The share is of the net excess: above 100% when other cells did better than in the baseline.
+            let share = top.shareOfExcess >= 0.995 ? "all" : Self.percent(max(0, top.shareOfExcess))
+            parts.append("\(outcome) is failing in \(Self.describe(top.attributes)) (\(share) of the excess bad events)")
         } else {
             parts.append("\(outcome) is failing with no localized cause")
         }

@@ -53,6 +53,8 @@ struct DemoAndBacktestCommandTests {
         #expect(affected.compactMap { $0["id"] as? String }.sorted() == ["acme", "globex", "initech", "soylent", "stark", "umbrella"])
         #expect(affected.compactMap { $0["arr"] as? Double }.reduce(0, +) == 2_560_000)
         #expect((investigation["recommendation"] as? [String: Any])?["action"] as? String == "rollback")
+        // The net excess can exceed 100% when other cells did better than in the baseline: it reads "all of" then.
+        #expect((investigation["summary"] as? String)?.contains("/sso/callback, service.version=2.3.1 (all of the excess bad events); after auth-api 2.3.1 was deployed") == true)
         // The background ticket on free-07's search errors has no change to blame (search-api 1.49.0 shipped at 13:40).
         let search = incidents.first { $0["outcome"] as? String == "search-availability" }
         let searchInvestigation = search?["investigation"] as? [String: Any]

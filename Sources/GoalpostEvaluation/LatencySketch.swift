@@ -144,6 +144,14 @@ public struct LatencySketch: Hashable, Sendable, Codable {
         return bytes
     }
 
+    /// Adds two serialized sketches: what a store merging rows of sketch bytes calls (`SQLiteStore`'s
+    /// `mergeSketches`); `nil` when either is not a sketch.
+    @Sendable public static func mergeSerialized(_ left: [UInt8], _ right: [UInt8]) -> [UInt8]? {
+        guard var sketch = LatencySketch(serialized: left), let other = LatencySketch(serialized: right) else { return nil }
+        sketch.merge(other)
+        return sketch.serialized
+    }
+
     /// Reads `serialized` back; `nil` when the bytes are not a sketch (length, order, or counts that do not add up).
     public init?(serialized bytes: [UInt8]) {
         guard bytes.count >= 16, bytes.count % 8 == 0 else { return nil }

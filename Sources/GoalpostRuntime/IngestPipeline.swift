@@ -192,6 +192,12 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         ])
     }
 
+    /// The store options the pipeline needs: latency sketches merged as `LatencySketch`s when deltas of the same
+    /// cell and minute meet in a row (without it a store keeps the first sketch and loses the rest).
+    public static func storeConfiguration(synchronous: SQLiteStore.Configuration.Synchronous = .full) -> SQLiteStore.Configuration {
+        SQLiteStore.Configuration(synchronous: synchronous, mergeSketches: LatencySketch.mergeSerialized)
+    }
+
     /// The wall clock in nanoseconds since the Unix epoch.
     public static let systemClock: @Sendable () -> Int64 = {
         var spec = timespec()
@@ -355,7 +361,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         } catch {
             logger.error("store write failed; the batch is refused and the engine reloads from the store", metadata: ["error": "\(error)"])
             for index in replies.indices {
-                if case .accepted = replies[index] { replies[index] = .unavailable("the store could not write: \(error.message)") }
+                if case .accepted = replies[index] { replies[index] = .unavailable("the store could not write: \(error.description)") }
             }
             reloadAfterFailedWrite()
         }
@@ -572,6 +578,3 @@ extension OTLPResponse.Signal {
     }
 }
 
-extension StoreError {
-    var message: String { description }
-}

@@ -270,7 +270,9 @@ public final class SQLiteStore: Store {
 
     public func oldestMinuteHour() throws(StoreError) -> Int64? {
         try read("read oldest minute") { db in
-            try Int64.fetchOne(db, sql: "SELECT min(idx) FROM aggregate WHERE resolution = 0").map { Int64(floor(Double($0) / 60)) }
+            try Int64.fetchOne(db, sql: "SELECT min(idx) FROM aggregate WHERE resolution = 0").map { minute in
+                minute >= 0 ? minute / 60 : (minute - 59) / 60
+            }
         }
     }
 

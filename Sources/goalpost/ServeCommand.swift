@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         let databasePath = (settings.dataDirectory as NSString).appendingPathComponent("goalpost.sqlite")
         let store: SQLiteStore
         do {
-            store = try SQLiteStore(path: databasePath, configuration: .init(synchronous: settings.synchronous, mergeSketches: Self.mergeSketches))
+            store = try SQLiteStore(path: databasePath, configuration: IngestPipeline.storeConfiguration(synchronous: settings.synchronous))
         } catch {
             throw CommandFailure(error.description)
         }
@@ -91,12 +91,6 @@ struct ServeCommand: AsyncParsableCommand {
             }
         )
         try await app.runService()
-    }
-
-    @Sendable static func mergeSketches(_ left: [UInt8], _ right: [UInt8]) -> [UInt8]? {
-        guard var sketch = LatencySketch(serialized: left), let other = LatencySketch(serialized: right) else { return nil }
-        sketch.merge(other)
-        return sketch.serialized
     }
 }
 

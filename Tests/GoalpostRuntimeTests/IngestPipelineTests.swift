@@ -58,7 +58,7 @@ struct IngestPipelineTests {
     func rollUpAndRestore() async throws {
         let folder = try temporaryDirectory("goalpost-pipeline")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("goalpost.sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("goalpost.sqlite").path, configuration: IngestPipeline.storeConfiguration())
         let clock = ManualClock(Self.t0 + 30_000_000_000)
         var configuration = IngestPipeline.Configuration()
         configuration.tickInterval = .seconds(10)
@@ -71,6 +71,12 @@ struct IngestPipelineTests {
             return
         }
         #expect(try store.aggregates(fromHour: 0).map(\.resolution) == [.minute], "acknowledged means stored")
+        // A second request for the same cell and minute is added to the row, its latencies merged into the sketch.
+        let again = await submit(pipeline, .otlp(signal: .traces, format: .json, body: Self.spans(2, errors: 0, customer: "acme", at: Self.t0 + 40_000_000_000)))
+        guard case .accepted(2, 0, _) = again else {
+            Issue.record("expected 2 accepted spans, got \(again)")
+            return
+        }
 
         // Ten hours later the hour of t0 is older than the 8h minute tier plus one hour: the next tick rolls it up.
         clock.advance(to: Self.t0 + 10 * Self.hour)
@@ -81,7 +87,9 @@ struct IngestPipelineTests {
         #expect(rows.count == 1)
         #expect(rows.first?.resolution == .hour)
         #expect(rows.first?.index == Self.t0 / Self.hour)
-        #expect(rows.first?.good == 8 && rows.first?.total == 10)
+        // 10 spans with 2 errors, then 2 good ones: 10 good of 12, and 12 durations in the merged sketch.
+        #expect(rows.first?.good == 10 && rows.first?.total == 12)
+        #expect(rows.first?.sketch.flatMap { LatencySketch(serialized: $0) }?.count == 12)
 
         let second = await submit(pipeline, .otlp(signal: .traces, format: .json, body: Self.spans(5, errors: 0, customer: "acme", at: Self.t0 + 10 * Self.hour - 1_000)))
         guard case .accepted(5, 0, _) = second else {
@@ -104,8 +112,8 @@ struct IngestPipelineTests {
             return
         }
         let acme = statuses.first?.customers.first { $0.scope == .customer("acme") }
-        #expect(acme?.events == Counts(good: 13, total: 15), "the hour row and the minute row, each once")
-        #expect(statuses.first?.global.events == Counts(good: 13, total: 15))
+        #expect(acme?.events == Counts(good: 15, total: 17), "the hour row and the minute row, each once")
+        #expect(statuses.first?.global.events == Counts(good: 15, total: 17))
         task.cancel()
         try await task.value
     }
@@ -114,7 +122,7 @@ struct IngestPipelineTests {
     func malformed() async throws {
         let folder = try temporaryDirectory("goalpost-pipeline-bad")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("goalpost.sqlite").path)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("goalpost.sqlite").path, configuration: IngestPipeline.storeConfiguration())
         let pipeline = try IngestPipeline(catalog: Self.catalog, store: store, logger: Self.logger, clock: { Self.t0 })
         let running = Task { try await pipeline.run() }
         var body = Self.spans(4, errors: 0, customer: "acme", at: Self.t0)

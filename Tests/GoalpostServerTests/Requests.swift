@@ -41,7 +41,7 @@ enum Requests {
         for (index, span) in spans.enumerated() {
             var message = [UInt8]()
             bytesField(1, traceID(index + 1), into: &message)
-            bytesField(2, Array(traceID(index + 1).prefix(8)), into: &message)
+            bytesField(2, Array(traceID(index + 1).suffix(8)), into: &message)
             bytesField(5, Array("POST \(span.route)".utf8), into: &message)
             varintField(6, 2, into: &message)
             fixed64Field(7, UInt64(span.timeUnixNano - span.durationNanos), into: &message)

@@ -154,12 +154,6 @@ public enum RecordFiles {
         return out
     }
 
-    /// Whether a JSONSerialization value is `true`/`false` (on Linux every NSNumber also casts to Bool).
-    static func isJSONBool(_ value: Any) -> Bool {
-        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
-        return value is Bool
-    }
-
     struct Fields {
         let object: [String: Any]
         let file: String
@@ -200,7 +194,7 @@ public enum RecordFiles {
 
         func number(_ key: String) throws(RecordFileError) -> Double? {
             guard let value = object[key], !(value is NSNull) else { return nil }
-            guard let number = value as? NSNumber, !RecordFiles.isJSONBool(value), number.doubleValue.isFinite else { throw error(key, "expected a number") }
+            guard let number = value as? NSNumber, !JSONText.isBool(value), number.doubleValue.isFinite else { throw error(key, "expected a number") }
             return number.doubleValue
         }
 
@@ -211,7 +205,7 @@ public enum RecordFiles {
                     guard let nanos = Int64(text) else { throw error(nanosKey, "'\(text)' is not a whole number of nanoseconds") }
                     return nanos
                 }
-                guard let number = value as? NSNumber, !RecordFiles.isJSONBool(value) else { throw error(nanosKey, "expected nanoseconds since the epoch") }
+                guard let number = value as? NSNumber, !JSONText.isBool(value) else { throw error(nanosKey, "expected nanoseconds since the epoch") }
                 return number.int64Value
             }
             guard let text = try string(key) else {

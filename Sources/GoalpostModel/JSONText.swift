@@ -1,3 +1,5 @@
+import Foundation
+
 /// JSON text written by hand where a whole encoder is not worth it (cell keys, OTLP responses).
 public enum JSONText {
     /// `text` as a JSON string literal: quotes, backslashes and control characters escaped (RFC 8259 §7).
@@ -20,5 +22,12 @@ public enum JSONText {
             }
         }
         return out + "\""
+    }
+
+    /// Whether a value `JSONSerialization` produced is a JSON `true`/`false` rather than a number: Foundation on
+    /// Linux bridges both to `NSNumber`, booleans with the objCType "c" (a C char).
+    public static func isBool(_ value: Any) -> Bool {
+        if let number = value as? NSNumber { return String(cString: number.objCType) == "c" }
+        return value is Bool
     }
 }

@@ -66,7 +66,7 @@ public struct BusinessEventDecoder: Sendable {
             }
             var duration: Int64 = 0
             if let value = fields["duration_ms"] {
-                guard let number = value as? NSNumber, !Self.isBool(number), number.doubleValue >= 0, number.doubleValue < 9e12 else {
+                guard let number = value as? NSNumber, !JSONText.isBool(number), number.doubleValue >= 0, number.doubleValue < 9e12 else {
                     throw TelemetryDecodingError(byteOffset: 0, message: "\(at).duration_ms: expected a number of milliseconds, 0 or more")
                 }
                 duration = Int64((number.doubleValue * 1e6).rounded())
@@ -109,7 +109,7 @@ public struct BusinessEventDecoder: Sendable {
 
     private static func time(_ fields: [String: Any], at: String) throws(TelemetryDecodingError) -> Int64 {
         if let raw = fields["time_unix_nano"] {
-            if let number = raw as? NSNumber, !isBool(number), let value = Int64(exactly: number.doubleValue), value > 0 { return value }
+            if let number = raw as? NSNumber, !JSONText.isBool(number), let value = Int64(exactly: number.doubleValue), value > 0 { return value }
             if let text = raw as? String, let value = Int64(text), value > 0 { return value }
             throw TelemetryDecodingError(byteOffset: 0, message: "\(at).time_unix_nano: expected a positive integer")
         }
@@ -126,18 +126,13 @@ public struct BusinessEventDecoder: Sendable {
         switch raw {
         case let text as String: return .string(symbols.intern(text))
         case let number as NSNumber:
-            if isBool(number) { return .bool(number.boolValue) }
+            if JSONText.isBool(number) { return .bool(number.boolValue) }
             let double = number.doubleValue
             if double == double.rounded(), abs(double) < 9e15, !"\(number)".contains(".") { return .int(Int64(double)) }
             return .double(double)
         default:
             throw TelemetryDecodingError(byteOffset: 0, message: "\(at): expected a string, number or boolean")
         }
-    }
-
-    private static func isBool(_ number: NSNumber) -> Bool {
-        // Foundation on Linux bridges JSON true/false to NSNumber with the objCType "c" (a C char).
-        String(cString: number.objCType) == "c"
     }
 
     private static func reason(_ error: any Error) -> String {

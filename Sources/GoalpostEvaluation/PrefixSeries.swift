@@ -94,7 +94,11 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     /// The last live position whose index is at most `index`, or `first − 1`.
     ///
     /// Windows end at or near the newest bucket, so the last few buckets are tried first (the series' last
-    /// cache lines, already read to add or to find the newest bucket), then a binary search over the rest.
+    /// cache lines, already read to add or to find the newest bucket). A window's start is then found from a
+    /// guess: indices strictly increase, so the entry `d` positions before one at index `i` has an index of at
+    /// most `i − d`, and the answer lies at or after the position that many buckets back. When the buckets are
+    /// dense (a bucket for every minute, the usual case) the guess is the answer and costs one read instead of
+    /// a binary search's nine; otherwise the binary search runs over what is left.
     @inline(__always)
     private func position(atOrBefore index: Int64) -> Int {
         var high = entries.count
@@ -105,6 +109,15 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
             tries += 1
         }
         var low = first
+        if high > first {
+            // The loop stopped after four tries: entries[high].index > index, and the answer is before high.
+            let (gap, overflow) = entries[high].index.subtractingReportingOverflow(index)
+            if !overflow, gap <= Int64(high - first) {
+                let guess = high - Int(gap)  // entries[guess].index <= index, by the argument above.
+                if entries[guess + 1].index > index { return guess }
+                low = guess + 1
+            }
+        }
         while low < high {
             let middle = (low + high) >> 1
             if entries[middle].index <= index { low = middle + 1 } else { high = middle }
@@ -122,6 +135,25 @@ struct PrefixSeries<Value: SeriesValue>: Sendable {
     func sum(from start: Int64, through end: Int64) -> Value {
         guard end >= start else { return .zero }
         return cumulative(through: end) - cumulative(through: start &- 1)
+    }
+
+    /// For a window over buckets `first...last` (`last > first`): the sum of the buckets strictly between
+    /// them, and the two edge buckets' values. Two position lookups where `sum` and two `value` calls take four.
+    @inline(__always)
+    func window(first start: Int64, last end: Int64) -> (inner: Value, oldest: Value, newest: Value) {
+        let startPosition = position(atOrBefore: start)
+        let live = startPosition >= first
+        let oldest = live && entries[startPosition].index == start ? entries[startPosition].value : .zero
+        let throughStart = live ? entries[startPosition].prefix : baseline
+        let endPosition = position(atOrBefore: end)
+        var newest = Value.zero
+        var innerEnd = endPosition
+        if endPosition >= first, entries[endPosition].index == end {
+            newest = entries[endPosition].value
+            innerEnd = endPosition - 1
+        }
+        let throughInner = innerEnd >= first ? entries[innerEnd].prefix : baseline
+        return (throughInner - throughStart, oldest, newest)
     }
 
     /// The value of bucket `index` (zero when empty or evicted).

@@ -109,13 +109,10 @@ struct TieredSeries: Sendable {
         }
         let startWeight = Double((first &+ 1) &* bucket &- start) / Double(bucket)
         let endWeight = live ? 1 : Double(end &- last &* bucket) / Double(bucket)
-        var result = series.sum(from: first &+ 1, through: last &- 1)
-        let oldest = series.value(at: first)
+        let (inner, oldest, newest) = series.window(first: first, last: last)
+        var result = inner
         result += startWeight >= 1 ? oldest : oldest.scaled(by: startWeight)
-        if endWeight > 0 {
-            let newest = series.value(at: last)
-            result += endWeight >= 1 ? newest : newest.scaled(by: endWeight)
-        }
+        if endWeight > 0 { result += endWeight >= 1 ? newest : newest.scaled(by: endWeight) }
         return result
     }
 }

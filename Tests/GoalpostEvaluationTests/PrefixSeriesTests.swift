@@ -1,4 +1,5 @@
 import GoalpostModel
+import GoalpostTestSupport
 import Testing
 @testable import GoalpostEvaluation
 
@@ -39,5 +40,33 @@ struct PrefixSeriesTests {
         // Ending inside the newest bucket (the live edge), that bucket counts in full.
         let live = TieredSeries.weightedSum(series, start: 30 * Clock.second, end: 9 * Clock.minute + 10 * Clock.second, bucket: Clock.minute)
         #expect(live == Counts(good: 30 + 9 * 60, total: 30 + 9 * 60))
+    }
+
+    @Test("window reads and range sums equal a direct sum, on dense, sparse and evicted series", arguments: [1, 2, 3, 7])
+    func windowsAgreeWithDirectSums(spacing: Int) {
+        var random = SeededRandom(seed: UInt64(spacing))
+        var series = PrefixSeries<Counts>(retention: 300)
+        var direct: [Int64: Counts] = [:]
+        var index: Int64 = 0
+        for _ in 0..<400 {
+            // Mostly `spacing` apart, sometimes a gap, so the position guess is both right and wrong.
+            index += Int64(random.next() % 10 == 0 ? 1 + Int(random.next() % 40) : spacing)
+            let counts = Counts(good: Double(random.next() % 5), total: Double(5 + random.next() % 5))
+            series.add(counts, at: index)
+            direct[index, default: .zero] += counts
+        }
+        let low = series.buckets.first?.index ?? 0
+        func value(_ i: Int64) -> Counts { i > series.evictedThrough ? direct[i] ?? .zero : .zero }
+        for _ in 0..<500 {
+            let a = low - 5 + Int64(random.next() % UInt64(index - low + 10))
+            let b = a + 1 + Int64(random.next() % 80)
+            let expectedInner = (a + 1..<b).reduce(Counts.zero) { $0 + value($1) }
+            let window = series.window(first: a, last: b)
+            #expect(window.oldest == value(a) && window.newest == value(b), "\(a)...\(b)")
+            #expect(abs(window.inner.total - expectedInner.total) < 1e-9 && abs(window.inner.good - expectedInner.good) < 1e-9, "\(a)...\(b)")
+            let sum = series.sum(from: a, through: b)
+            let expected = (a...b).reduce(Counts.zero) { $0 + value($1) }
+            #expect(abs(sum.total - expected.total) < 1e-9, "\(a)...\(b)")
+        }
     }
 }

@@ -227,12 +227,11 @@ struct OTLPJSONParser {
         if text.count == 0 { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        var valid = text.count == 32
-        if valid {
-            for i in 0..<32 {
-                guard let digit = hexValue(text.start[i]) else { valid = false; break }
-                if i < 16 { high = high << 4 | UInt64(digit) } else { low = low << 4 | UInt64(digit) }
-            }
+        var valid = false
+        if text.count == 32, let h = parseHex16(text.start), let l = parseHex16(text.start + 16) {
+            high = h
+            low = l
+            valid = true
         }
         if !valid, let bytes = decodeBase64(text), bytes.count == 16 {
             valid = true

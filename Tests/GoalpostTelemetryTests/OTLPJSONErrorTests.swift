@@ -1,5 +1,6 @@
 import GoalpostModel
 import GoalpostTelemetry
+import GoalpostTestSupport
 import Testing
 
 /// Bad requests: where the decoder stops, what it says, and that nothing is delivered.
@@ -97,5 +98,58 @@ import Testing
         let summary = try Array(good.utf8).withUnsafeBytes { try decoder.decode($0, symbols: &symbols, into: &sink) }
         #expect(summary == DecodeSummary(spans: 2))
         #expect(sink.events.map { symbols[$0.operation] } == ["a", "b"])
+    }
+}
+
+/// Trace ids are read eight hex digits at a time; these pin that to the plain definition.
+@Suite struct TraceIDHexTests {
+    private func span(traceID: String) -> String {
+        #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"\#(traceID)"}]}]}]}"#
+    }
+
+    @Test("every hex digit in either case reads as its value, the first digit most significant")
+    func digits() throws {
+        var random = SeededRandom(seed: 7)
+        let digits = Array("0123456789abcdefABCDEF")
+        for _ in 0..<500 {
+            let text = String((0..<32).map { _ in digits[Int(random.next() % UInt64(digits.count))] })
+            let decoded = try decode(span(traceID: text))
+            let expected = text.lowercased() == String(repeating: "0", count: 32) ? nil : text.lowercased()
+            #expect(decoded.events.first?.traceID == expected, "\(text)")
+        }
+        #expect(try decode(span(traceID: "0123456789ABCDEFfedcba9876543210")).events.first?.traceID
+            == "0123456789abcdeffedcba9876543210")
+    }
+
+    @Test("a byte next to a hex range, at any position, is refused")
+    func neighbours() {
+        // The bytes just outside each hex range, and ones that fold onto a range when the case bit is set.
+        let neighbours: [Character] = ["/", ":", "@", "G", "`", "g", " ", "\u{10}", "\u{19}", "\u{7F}", "é"]
+        for position in 0..<32 {
+            for bad in neighbours {
+                var chars = Array(repeating: Character("a"), count: 32)
+                chars[position] = bad
+                let text = String(chars).replacingControlCharacters()
+                #expect(throws: TelemetryDecodingError.self, "\(position) \(bad.unicodeScalars.first?.value ?? 0)") {
+                    try decode(span(traceID: text))
+                }
+            }
+        }
+    }
+}
+
+private extension String {
+    /// JSON needs control bytes escaped; the escape decodes back to the same byte in the trace id.
+    func replacingControlCharacters() -> String {
+        var out = ""
+        for scalar in unicodeScalars {
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

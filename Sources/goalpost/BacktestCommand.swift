@@ -52,7 +52,9 @@ struct BacktestCommand: ParsableCommand {
         for onset in onsetList where catalog.outcome(named: onset.outcome) == nil {
             throw CommandFailure("\(onsets ?? "onsets"): outcome '\(onset.outcome)' is not defined in \(config)")
         }
-        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: deployList, onsets: onsetList, strict: strict, investigate: investigate))
+        var settings = Backtest.Configuration(catalog: catalog, deploys: deployList, onsets: onsetList, strict: strict, investigate: investigate)
+        settings.keepStateUntilExit = true  // The command exits right after the report.
+        let backtest = Backtest(configuration: settings)
         let sizes = telemetry.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let showProgress = sizes.reduce(0, +) > 8_000_000 && isatty(STDERR_FILENO) == 1
         var skipped = 0

@@ -95,10 +95,11 @@ struct DemoRun {
         }
         var replay = BacktestReport.Replay()
         replay.spans = spanCount
+        let durations = driver.investigations?.durations ?? []
         let report = backtest.finish(driver: driver, replay: replay)
         var story = DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
                               atDetection: atDetection, incidentCells: incidentCells)
-        story.investigationDurations = driver.investigations?.durations ?? []
+        story.investigationDurations = durations
         return story
     }
 }

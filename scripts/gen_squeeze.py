@@ -14,6 +14,12 @@ forecast are redrawn, as a change that small is below any detector's reach.
 
     python3 scripts/gen_squeeze.py --out /tmp/squeeze --instances 20 --seed 1
     python3 scripts/gen_squeeze.py --out DIR --small      # the test fixture: 3 small dimensions
+    python3 scripts/gen_squeeze.py --out DIR --hard       # same settings, causes that break the easy assumptions
+
+--hard (same layout, dimensions and settings; without it the output is unchanged) relaxes what makes the
+default data easy: causes may overlap (a leaf under two causes gets both changes), about a third of them
+raise their leaves instead of lowering them (by 20-100%), and the ripple effect holds only roughly: each
+leaf under a cause is hit with probability 0.8, by the cause's magnitude times a factor in [0.5, 1.5].
 """
 import argparse
 import math
@@ -62,14 +68,63 @@ def generate(out, dims, depths, noises, instances, seed):
                 f.write("timestamp,set\n" + "\n".join(rows) + "\n")
 
 
+def generate_hard(out, dims, depths, noises, instances, seed):
+    """As `generate`, but causes may overlap, rise as well as drop, and move their leaves only roughly alike."""
+    rng = random.Random(seed)
+    names = list(dims)
+    leaves = [[]]
+    for name in names:
+        leaves = [leaf + [f"{name}{v}"] for leaf in leaves for v in range(1, dims[name] + 1)]
+    for depth in depths:
+        for noise in noises:
+            folder = os.path.join(out, f"d{depth}_n{noise}")
+            os.makedirs(folder, exist_ok=True)
+            rows = []
+            for k in range(instances):
+                timestamp = 1_600_000_000 + 300 * k
+                predict = [round(math.exp(rng.gauss(2.0, 1.2)), 2) for _ in leaves]
+                total = sum(predict)
+                causes = []  # (element, signed magnitude: < 0 lowers, > 0 raises)
+                for _ in range(rng.randint(1, 3)):
+                    for _attempt in range(200):
+                        cols = sorted(rng.sample(range(len(names)), depth))
+                        element = {c: f"{names[c]}{rng.randint(1, dims[names[c]])}" for c in cols}
+                        if any(other == element for other, _ in causes):
+                            continue
+                        share = sum(p for leaf, p in zip(leaves, predict) if all(leaf[c] == v for c, v in element.items()))
+                        if share >= 0.001 * total:
+                            change = rng.uniform(0.2, 1.0) if rng.random() < 1 / 3 else -rng.uniform(0.2, 0.9)
+                            causes.append((element, change))
+                            break
+                with open(os.path.join(folder, f"{timestamp}.csv"), "w") as f:
+                    f.write(",".join(names) + ",real,predict\n")
+                    for leaf, p in zip(leaves, predict):
+                        factor = 1.0
+                        for element, change in causes:
+                            if all(leaf[c] == v for c, v in element.items()) and rng.random() < 0.8:
+                                factor *= max(0.0, 1 + change * rng.uniform(0.5, 1.5))
+                        real = p * factor * (1 + rng.gauss(0, noise)) if noise > 0 else p * factor
+                        f.write(",".join(leaf) + f",{max(0.0, real):.2f},{p:.2f}\n")
+                notation = ";".join("&".join(f"{names[c]}={v}" for c, v in sorted(e.items())) for e, _ in causes)
+                rows.append(f"{timestamp},{notation}")
+            with open(os.path.join(folder, "injection_info.csv"), "w") as f:
+                f.write("timestamp,set\n" + "\n".join(rows) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
     parser.add_argument("--instances", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--small", action="store_true", help="3 small dimensions, depth 1-2, 4 instances each")
+    parser.add_argument("--hard", action="store_true",
+                        help="overlapping causes, rises as well as drops, leaves off the ripple effect (see above)")
     args = parser.parse_args()
-    if args.small:
+    if args.hard:
+        dims = {"a": 5, "b": 4, "c": 6} if args.small else {"a": 10, "b": 12, "c": 8, "d": 20}
+        depths, noises = ([1, 2], [0.05]) if args.small else ([1, 2, 3], [0.0, 0.05, 0.1, 0.2])
+        generate_hard(args.out, dims, depths, noises, 4 if args.small else args.instances, args.seed)
+    elif args.small:
         generate(args.out, {"a": 5, "b": 4, "c": 6}, [1, 2], [0.05], 4, args.seed)
     else:
         # a, b, c, d with 10, 12, 8 and 20 values: 19,200 leaves per instance.

@@ -107,7 +107,7 @@ public struct EvaluationEngine: Sendable {
     private let metricRoutes: [UInt64: [MetricRoute]]
     private var metricSeries: [MetricSeriesKey: MetricSeriesState] = [:]
     var directory: [String: Customer]
-    private var ranking: ImpactRanking
+    var ranking: ImpactRanking
     var closed: [Incident] = []
     /// The newest minute accepted or ticked; events before `frontier − lateness` are too late. Starts far in
     /// the past (not at `Int64.min`, so subtracting the lateness cannot wrap around).
@@ -116,7 +116,7 @@ public struct EvaluationEngine: Sendable {
     var lastTrimHour: Int64 = .min
     /// When the engine first saw anything: cumulative series that started before are a baseline.
     var observedSince: Int64?
-    private let latenessMinutes: Int64
+    let latenessMinutes: Int64
     private let skewNanos: Int64
 
     /// Builds the engine for a catalog, compiling every indicator once.

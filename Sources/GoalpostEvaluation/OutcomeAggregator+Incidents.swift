@@ -169,3 +169,30 @@ extension OutcomeAggregator {
         incident.rank = context.ranking.rank(criticality: outcome.criticality, affected: exposure, globalFailureShare: global.badRatio)
     }
 }
+
+extension OutcomeAggregator {
+    /// Resolves the open incident by hand (someone fixed it and says so): every scope's alert machine goes quiet
+    /// and the incident closes now. A scope still burning opens a new incident at a later tick.
+    mutating func resolveByHand(now: Int64, context: TickContext) -> IncidentAction? {
+        guard var current = incident else { return nil }
+        for index in scopes.indices where scopes[index].machine.isOpen { scopes[index].machine.restore(.quiet) }
+        refreshImpact(&current, until: now, context: context)
+        current.resolvedAt = now
+        current.history.append(IncidentChange(at: now, kind: .resolved, scope: nil, severity: current.severity))
+        incident = nil
+        incidentScopes = []
+        return .resolve(current)
+    }
+}
+
+extension EvaluationEngine {
+    /// Resolves an open incident by hand; `nil` when no open incident has that id. The resolution is an
+    /// `IncidentAction` like a tick's, for the caller to store and notify.
+    public mutating func resolve(incident id: String, now: Int64) -> IncidentAction? {
+        guard let index = aggregators.firstIndex(where: { $0.incident?.id == id }) else { return nil }
+        let context = TickContext(frontierMinute: frontierMinute, latenessMinutes: latenessMinutes, ranking: ranking)
+        let action = aggregators[index].resolveByHand(now: now, context: context)
+        if case .resolve(let incident) = action { closed.append(incident) }
+        return action
+    }
+}

@@ -79,12 +79,15 @@ struct TieredSeries: Sendable {
     /// From minute buckets when the minute tier still covers `start` (exact when `start` falls on a minute
     /// boundary), else from hour buckets, where the weighting of the oldest hour is the only approximation:
     /// its error is at most that hour's events (docs/evaluation.md).
-    func counts(from start: Int64, to end: Int64) -> Counts {
+    ///
+    /// With `liveEdge` false the bucket containing `end` is always weighted by overlap, so consecutive windows of
+    /// a history (`[t − step, t)`, `[t, t + step)`) never count the newest bucket twice.
+    func counts(from start: Int64, to end: Int64, liveEdge: Bool = true) -> Counts {
         guard end > start else { return .zero }
         if minutesCover(start) {
-            return Self.weightedSum(minutes, start: start, end: end, bucket: Time.nanosPerMinute)
+            return Self.weightedSum(minutes, start: start, end: end, bucket: Time.nanosPerMinute, liveEdge: liveEdge)
         }
-        return Self.weightedSum(hours, start: start, end: end, bucket: Time.nanosPerHour)
+        return Self.weightedSum(hours, start: start, end: end, bucket: Time.nanosPerHour, liveEdge: liveEdge)
     }
 
     /// The latencies recorded over `[start, end)`, whole buckets (minutes where kept, else hours if kept).
@@ -97,12 +100,12 @@ struct TieredSeries: Sendable {
         return hourSketches?.merged(from: Time.floorDiv(start, Time.nanosPerHour), through: Time.floorDiv(end, Time.nanosPerHour)) ?? LatencySketch()
     }
 
-    static func weightedSum<Value: SeriesValue>(_ series: PrefixSeries<Value>, start: Int64, end: Int64, bucket: Int64) -> Value {
+    static func weightedSum<Value: SeriesValue>(_ series: PrefixSeries<Value>, start: Int64, end: Int64, bucket: Int64, liveEdge: Bool = true) -> Value {
         let first = Time.floorDiv(start, bucket)
         let last = Time.floorDiv(end, bucket)
         // The bucket containing `end` counts in full when it is the newest (the live edge: it holds what has
         // arrived so far); a window ending in the past weighs it by overlap like the oldest one.
-        let live = (series.lastIndex ?? .min) <= last
+        let live = liveEdge && (series.lastIndex ?? .min) <= last
         guard last > first else {
             let value = series.value(at: first)
             return live ? value : value.scaled(by: Double(end - start) / Double(bucket))

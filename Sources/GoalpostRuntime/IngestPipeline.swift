@@ -70,6 +70,23 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         case customers([Customer])
         /// Every outcome's status now.
         case status
+        /// A read of the engine's state on the worker thread (see `read(_:)`).
+        case read(@Sendable (EngineView) -> any Sendable)
+        /// A note on an incident (acknowledged, customer-reported), stored as it comes.
+        case note(IncidentNote)
+        /// Resolves an open incident by hand; the reply's value is the resolved `Incident`, or `nil` when no open
+        /// incident has that id.
+        case resolve(incident: String, by: String?)
+    }
+
+    /// What a read sees: the engine as of its last tick, the symbols it interned, the customer directory and the
+    /// pipeline's clock. Consistent with every job acknowledged before the read was submitted.
+    public struct EngineView {
+        public let engine: EvaluationEngine
+        public let symbols: SymbolTable
+        public let catalog: Catalog
+        public let directory: [Customer]
+        public let now: Int64
     }
 
     /// How a job ended.
@@ -81,6 +98,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         /// Not processed (the store failed, or the pipeline is stopping); the client should retry.
         case unavailable(String)
         case statuses([OutcomeStatus])
+        /// What a `read` returned.
+        case value(any Sendable)
     }
 
     public let configuration: Configuration
@@ -248,6 +267,15 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             queueJobs.record(jobs.count)
             condition.signal()
             condition.unlock()
+        }
+    }
+
+    /// Runs `body` on the worker thread with the engine's state and returns its result; `nil` when the pipeline is
+    /// stopping. For the API and the dashboard: reads queue behind the jobs submitted before them.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (EngineView) -> T) async -> T? {
+        switch await submit(.read { body($0) }, reserved: 0) {
+        case .value(let value): return value as? T
+        default: return nil
         }
     }
 
@@ -428,6 +456,24 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             return .accepted(accepted: customers.count, rejected: 0, message: "")
         case .status:
             return .statuses(engine.status(now: clock()))
+        case .read(let body):
+            return .value(body(EngineView(engine: engine, symbols: symbols, catalog: catalog, directory: directory, now: clock())))
+        case .note(let note):
+            write.notes.append(note)
+            return .accepted(accepted: 1, rejected: 0, message: "")
+        case .resolve(let id, let by):
+            let now = clock()
+            guard let action = engine.resolve(incident: id, now: now), case .resolve(let incident) = action else {
+                return .value(Optional<Incident>.none)
+            }
+            write.incidents.append(incident)
+            write.notes.append(IncidentNote(incident: id, resolvedAt: now, resolvedBy: by))
+            log(action)
+            investigate(after: [action], samples: [], now: now, into: &write)
+            write.checkpoint = encodedCheckpoint()
+            engine.forgetResolvedIncidents()
+            openIncidents.record(engine.openIncidents.count)
+            return .value(Optional(incident))
         }
     }
 

@@ -132,6 +132,31 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v3: incident notes") { db in
+            try db.execute(sql: """
+                CREATE TABLE incident_note (
+                    incident_id TEXT PRIMARY KEY,
+                    acknowledged_at INTEGER,
+                    acknowledged_by TEXT,
+                    customer_reported_at INTEGER,
+                    customer_reported_by TEXT,
+                    resolved_at INTEGER,
+                    resolved_by TEXT
+                );
+                """)
+        }
+        migrator.registerMigration("v4: tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE token (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                """)
+        }
         return migrator
     }
 
@@ -193,6 +218,23 @@ public final class SQLiteStore: Store {
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO investigation (incident_id, at, json, markdown) VALUES (?, ?, ?, ?)",
                         arguments: [investigation.incident, investigation.at, investigation.json, investigation.markdown]
+                    )
+                }
+                for note in batch.notes {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO incident_note (incident_id, acknowledged_at, acknowledged_by, customer_reported_at,
+                                customer_reported_by, resolved_at, resolved_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (incident_id) DO UPDATE SET
+                                acknowledged_at = COALESCE(excluded.acknowledged_at, acknowledged_at),
+                                acknowledged_by = COALESCE(excluded.acknowledged_by, acknowledged_by),
+                                customer_reported_at = COALESCE(excluded.customer_reported_at, customer_reported_at),
+                                customer_reported_by = COALESCE(excluded.customer_reported_by, customer_reported_by),
+                                resolved_at = COALESCE(excluded.resolved_at, resolved_at),
+                                resolved_by = COALESCE(excluded.resolved_by, resolved_by)
+                            """,
+                        arguments: [note.incident, note.acknowledgedAt, note.acknowledgedBy, note.customerReportedAt,
+                                    note.customerReportedBy, note.resolvedAt, note.resolvedBy]
                     )
                 }
                 if let checkpoint = batch.checkpoint {
@@ -327,6 +369,55 @@ public final class SQLiteStore: Store {
             try Row.fetchOne(db, sql: "SELECT * FROM investigation WHERE incident_id = ?", arguments: [id]).map {
                 StoredInvestigation(incident: $0["incident_id"], at: $0["at"], json: $0["json"], markdown: $0["markdown"])
             }
+        }
+    }
+
+    public func notes() throws(StoreError) -> [String: IncidentNote] {
+        try read("read incident notes") { db in
+            let notes = try Row.fetchAll(db, sql: "SELECT * FROM incident_note").map { row in
+                IncidentNote(
+                    incident: row["incident_id"], acknowledgedAt: row["acknowledged_at"], acknowledgedBy: row["acknowledged_by"],
+                    customerReportedAt: row["customer_reported_at"], customerReportedBy: row["customer_reported_by"],
+                    resolvedAt: row["resolved_at"], resolvedBy: row["resolved_by"]
+                )
+            }
+            return Dictionary(notes.map { ($0.incident, $0) }, uniquingKeysWith: { _, last in last })
+        }
+    }
+
+    public func tokens() throws(StoreError) -> [StoredToken] {
+        try read("read tokens") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM token ORDER BY created_at, id").map { row in
+                let scopes: String = row["scopes"]
+                return StoredToken(
+                    id: row["id"], name: row["name"], scopes: scopes.split(separator: ",").map(String.init), hash: row["hash"],
+                    createdAt: row["created_at"], revokedAt: row["revoked_at"]
+                )
+            }
+        }
+    }
+
+    public func add(token: StoredToken) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO token (id, name, scopes, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [token.id, token.name, token.scopes.joined(separator: ","), token.hash, token.createdAt, token.revokedAt]
+                )
+            }
+        } catch {
+            throw StoreError(operation: "add token \(token.id)", message: "\(error)")
+        }
+    }
+
+    public func revoke(token id: String, at time: Int64) throws(StoreError) -> Bool {
+        do {
+            return try pool.write { db in
+                try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time, id])
+                return db.changesCount > 0
+            }
+        } catch {
+            throw StoreError(operation: "revoke token \(id)", message: "\(error)")
         }
     }
 

@@ -50,6 +50,63 @@ public protocol Store: Sendable {
 
     /// The latest investigation of an incident: its JSON and Markdown forms.
     func investigation(incident id: String) throws(StoreError) -> StoredInvestigation?
+
+    /// What people recorded about incidents (acknowledged, customer-reported, resolved by hand), by incident id.
+    func notes() throws(StoreError) -> [String: IncidentNote]
+
+    /// Every API token (hashed), revoked ones included.
+    func tokens() throws(StoreError) -> [StoredToken]
+
+    /// Adds a token; its id must be new.
+    func add(token: StoredToken) throws(StoreError)
+
+    /// Revokes a token by id; false when there is none.
+    func revoke(token id: String, at time: Int64) throws(StoreError) -> Bool
+}
+
+/// An API token as stored: never the secret itself, only its SHA-256.
+public struct StoredToken: Hashable, Sendable, Codable {
+    /// The public part, shown in listings (`gp_<id>_…`).
+    public var id: String
+    public var name: String
+    /// `ingest`, `read`, `admin`.
+    public var scopes: [String]
+    /// SHA-256 of the whole token text, hex.
+    public var hash: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+
+    public init(id: String, name: String, scopes: [String], hash: String, createdAt: Int64, revokedAt: Int64? = nil) {
+        self.id = id
+        self.name = name
+        self.scopes = scopes
+        self.hash = hash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// What people recorded about one incident. A field left `nil` in a write keeps what was stored.
+public struct IncidentNote: Hashable, Sendable, Codable {
+    public var incident: String
+    public var acknowledgedAt: Int64?
+    public var acknowledgedBy: String?
+    /// When a customer told the team before (or after) Goalpost did: the incidents a team wants to learn from.
+    public var customerReportedAt: Int64?
+    public var customerReportedBy: String?
+    public var resolvedAt: Int64?
+    public var resolvedBy: String?
+
+    public init(incident: String, acknowledgedAt: Int64? = nil, acknowledgedBy: String? = nil, customerReportedAt: Int64? = nil,
+                customerReportedBy: String? = nil, resolvedAt: Int64? = nil, resolvedBy: String? = nil) {
+        self.incident = incident
+        self.acknowledgedAt = acknowledgedAt
+        self.acknowledgedBy = acknowledgedBy
+        self.customerReportedAt = customerReportedAt
+        self.customerReportedBy = customerReportedBy
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+    }
 }
 
 /// An investigation as stored: the report in both forms the API serves.
@@ -84,12 +141,14 @@ public struct StoreBatch: Sendable {
     public var checkpoint: [UInt8]?
     /// Investigations, each replacing the previous one of its incident.
     public var investigations: [StoredInvestigation] = []
+    /// Acknowledgements and other notes on incidents (merged field by field with what is stored).
+    public var notes: [IncidentNote] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty
-            && checkpoint == nil && investigations.isEmpty
+            && checkpoint == nil && investigations.isEmpty && notes.isEmpty
     }
 }
 

@@ -22,7 +22,7 @@ trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 CONFIG=Tests/GoalpostServerTests/Fixtures/config
 
 start_server() {
-    "$GOALPOST_BIN" serve --config "$CONFIG" --data "$WORK/data" --listen 127.0.0.1:0 --log-level warning \
+    "$GOALPOST_BIN" serve --no-auth --config "$CONFIG" --data "$WORK/data" --listen 127.0.0.1:0 --log-level warning \
         >"$WORK/server.out" 2>>"$WORK/server.err" &
     SERVER=$!
     for _ in $(seq 1 200); do

@@ -21,7 +21,7 @@ fi
 WORK=$(mktemp -d /tmp/goalpost-overload.XXXXXX)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-"$GOALPOST_BIN" serve --config Tests/GoalpostServerTests/Fixtures/config --data "$WORK/data" --listen 127.0.0.1:0 \
+"$GOALPOST_BIN" serve --no-auth --config Tests/GoalpostServerTests/Fixtures/config --data "$WORK/data" --listen 127.0.0.1:0 \
     --queue-bytes "$QUEUE_BYTES" --log-level warning >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER=$!
 for _ in $(seq 1 200); do

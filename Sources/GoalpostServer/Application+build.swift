@@ -22,6 +22,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumDecompressedBytes: Int
     /// Seconds a client is told to wait (`Retry-After`) when the ingest queue is full.
     public var retryAfterSeconds: Int
+    /// Whether requests need API tokens (see `requiredScope`); off only on loopback, when asked for.
+    public var authentication = true
 
     public init(host: String = "127.0.0.1", port: Int = 4318, maximumBodyBytes: Int = 16 << 20, maximumDecompressedBytes: Int = 64 << 20, retryAfterSeconds: Int = 1) {
         self.host = host
@@ -47,6 +49,9 @@ public func buildApplication(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
+    if configuration.authentication {
+        router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(store: store)))
+    }
     let api = API(configuration: configuration, pipeline: pipeline, store: store, registry: registry, logger: logger)
     for signal in OTLPResponse.Signal.allCases {
         router.post("/v1/\(signal.rawValue)") { request, _ in await api.export(request, signal: signal) }
@@ -55,11 +60,31 @@ public func buildApplication(
     router.post("/api/v1/deploys") { request, _ in await api.recordDeploys(request) }
     router.get("/api/v1/deploys") { request, _ in api.listDeploys(request) }
     router.post("/api/v1/customers") { request, _ in await api.recordCustomers(request) }
+    router.get("/api/v1/customers") { _, _ in await api.customers() }
+    router.get("/api/v1/customers/:id") { _, context in await api.customer(id: context.parameters.get("id") ?? "") }
     router.get("/api/v1/outcomes") { _, _ in await api.outcomes() }
-    router.get("/api/v1/incidents") { request, _ in api.incidents(request) }
+    router.get("/api/v1/outcomes/:name") { _, context in await api.outcome(name: context.parameters.get("name") ?? "") }
+    router.get("/api/v1/outcomes/:name/series") { request, context in
+        await api.series(request, name: context.parameters.get("name") ?? "")
+    }
+    router.get("/api/v1/outcomes/:name/heatmap") { request, context in
+        await api.heatmap(request, name: context.parameters.get("name") ?? "")
+    }
+    router.get("/api/v1/incidents") { request, _ in api.incidentList(request) }
+    router.get("/api/v1/incidents/:id") { _, context in api.incidentDetail(id: context.parameters.get("id") ?? "") }
     router.get("/api/v1/incidents/:id/investigation") { request, context in
         api.investigation(request, id: context.parameters.get("id") ?? "")
     }
+    router.post("/api/v1/incidents/:id/acknowledge") { request, context in
+        await api.noteIncident(request, id: context.parameters.get("id") ?? "", kind: .acknowledged)
+    }
+    router.post("/api/v1/incidents/:id/customer-reported") { request, context in
+        await api.noteIncident(request, id: context.parameters.get("id") ?? "", kind: .customerReported)
+    }
+    router.post("/api/v1/incidents/:id/resolve") { request, context in
+        await api.resolveIncident(request, id: context.parameters.get("id") ?? "")
+    }
+    router.get("/api/v1/openapi.json") { _, _ in API.rawJSON(.ok, OpenAPIDocument.json) }
     router.get("/metrics") { _, _ in api.metrics() }
     router.get("/healthz") { _, _ in API.text(.ok, "ok\n") }
     router.get("/readyz") { _, _ in
@@ -117,7 +142,7 @@ struct API: Sendable {
             var response = Self.bytes(.serviceUnavailable, OTLPResponse.status(code: 14, message: message, json: json), json: json)
             response.headers[.retryAfter] = String(configuration.retryAfterSeconds)
             return response
-        case .statuses:
+        case .statuses, .value:
             return Self.text(.internalServerError, "unexpected reply\n")
         }
     }
@@ -183,17 +208,6 @@ struct API: Sendable {
         } catch {
             logger.error("reading deploys failed", metadata: ["error": "\(error)"])
             return Self.jsonError(.internalServerError, "could not read deploys")
-        }
-    }
-
-    func incidents(_ request: Request) -> Response {
-        let from = request.uri.queryParameters["from"].flatMap { Timestamp.parse(String($0)) } ?? 0
-        let to = request.uri.queryParameters["to"].flatMap { Timestamp.parse(String($0)) } ?? Int64.max
-        do {
-            return Self.json(.ok, try store.incidents(from: from, to: to))
-        } catch {
-            logger.error("reading incidents failed", metadata: ["error": "\(error)"])
-            return Self.jsonError(.internalServerError, "could not read incidents")
         }
     }
 
@@ -346,7 +360,7 @@ struct API: Sendable {
             var response = jsonError(.serviceUnavailable, message)
             response.headers[.retryAfter] = String(retryAfter)
             return response
-        case .statuses:
+        case .statuses, .value:
             return jsonError(.internalServerError, "unexpected reply")
         }
     }
@@ -369,8 +383,10 @@ struct API: Sendable {
         return response
     }
 
+    /// `{"error": "not_found", "message": "..."}`: a stable code from the status, and a message for people.
     static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        rawJSON(status, "{\"error\":\(OTLPResponse.jsonString(message))}")
+        let code = status.reasonPhrase.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        return rawJSON(status, "{\"error\":\(OTLPResponse.jsonString(String(code))),\"message\":\(OTLPResponse.jsonString(message))}")
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {

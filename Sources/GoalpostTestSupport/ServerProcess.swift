@@ -28,13 +28,14 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server with `config` definitions and `data` folder and waits (up to 60 s) until it listens.
-    public static func start(config: URL, data: URL, arguments: [String] = [], environment: [String: String] = [:]) throws -> ServerProcess {
+    /// Without `authentication` it runs with `--no-auth` (allowed on loopback, where tests listen).
+    public static func start(config: URL, data: URL, arguments: [String] = [], environment: [String: String] = [:], authentication: Bool = false) throws -> ServerProcess {
         guard let binary = TestPaths.builtProduct("goalpost") else {
             throw Failure(description: "the goalpost binary is not built next to the tests (run swift build --build-tests)")
         }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0", "--log-level", "notice"] + arguments
+        process.arguments = ["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0", "--log-level", "notice"] + (authentication ? [] : ["--no-auth"]) + arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env

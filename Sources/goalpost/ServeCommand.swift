@@ -47,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error. Env: GOALPOST_LOG_LEVEL.")
     var logLevel: String?
 
+    @Flag(help: "Accept requests without API tokens; only on a loopback address. Env: GOALPOST_NO_AUTH=true.")
+    var noAuth = false
+
     func run() async throws {
         let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
@@ -81,7 +84,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("could not start the engine: \(error)")
         }
-        let server = ServerConfiguration(host: settings.host, port: settings.port, maximumBodyBytes: settings.maximumBodyBytes)
+        var server = ServerConfiguration(host: settings.host, port: settings.port, maximumBodyBytes: settings.maximumBodyBytes)
+        server.authentication = settings.authentication
+        if settings.authentication, (try? store.tokens().contains { $0.revokedAt == nil }) != true {
+            logger.warning("authentication is on and no token exists: create one with `goalpost token create --data \(settings.dataDirectory) --scopes read,ingest,admin`")
+        }
         let app = buildApplication(
             configuration: server, pipeline: pipeline, store: store, registry: registry, logger: logger,
             onServerRunning: { port in
@@ -106,8 +113,14 @@ struct ServeSettings {
     var maximumBodyBytes = 16 << 20
     var queueBytes = 64 << 20
     var logLevel = Logger.Level.info
+    var authentication = true
 
-    static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level"]
+    static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level", "no_auth"]
+
+    /// Whether `host` is a loopback address (where running without tokens may be allowed).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
 
     static func resolve(command: ServeCommand, environment: [String: String]) throws -> ServeSettings {
         var file = [String: String]()
@@ -159,6 +172,15 @@ struct ServeSettings {
                 throw CommandFailure("\(source): '\(text)' is not a log level (trace, debug, info, notice, warning, error, critical)")
             }
             settings.logLevel = level
+        }
+        if let (text, source) = value(command.noAuth ? "true" : nil, "GOALPOST_NO_AUTH", "no_auth") {
+            guard let off = Bool(text.lowercased()) else { throw CommandFailure("\(source): '\(text)' is not true or false") }
+            if off {
+                guard isLoopback(settings.host) else {
+                    throw CommandFailure("\(source): authentication can only be switched off on a loopback address, not \(settings.host); create a token with `goalpost token create`")
+                }
+                settings.authentication = false
+            }
         }
         return settings
     }

@@ -19,7 +19,7 @@ SYNCHRONOUS=${SYNCHRONOUS:-full}
 swift build -c release --product goalpost >&2
 WORK=$(mktemp -d /tmp/goalpost-http-bench.XXXXXX)
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-.build/release/goalpost serve --config Tests/GoalpostServerTests/Fixtures/config --data "$WORK/data" --listen 127.0.0.1:0 \
+.build/release/goalpost serve --no-auth --config Tests/GoalpostServerTests/Fixtures/config --data "$WORK/data" --listen 127.0.0.1:0 \
     --synchronous "$SYNCHRONOUS" --log-level warning >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER=$!
 for _ in $(seq 1 200); do

@@ -452,6 +452,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         case .customers(let customers):
             directory = RecordFiles.merge(customers, into: directory)
             engine.updateDirectory(directory)
+            investigations.catalog.customers = directory  // Tiers and ARR in the impact of the next investigation.
             write.customers.append(contentsOf: customers)
             return .accepted(accepted: customers.count, rejected: 0, message: "")
         case .status:

@@ -49,8 +49,9 @@ public func buildApplication(
     logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
-    if configuration.authentication {
-        router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(store: store)))
+    let authenticator = configuration.authentication ? Authenticator(store: store) : nil
+    if let authenticator {
+        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
     }
     let api = API(configuration: configuration, pipeline: pipeline, store: store, registry: registry, logger: logger)
     for signal in OTLPResponse.Signal.allCases {
@@ -85,6 +86,15 @@ public func buildApplication(
         await api.resolveIncident(request, id: context.parameters.get("id") ?? "")
     }
     router.get("/api/v1/openapi.json") { _, _ in API.rawJSON(.ok, OpenAPIDocument.json) }
+    // The dashboard.
+    router.get("/") { _, _ in await api.overviewPage() }
+    router.get("/outcomes/:name") { _, context in await api.outcomePage(name: context.parameters.get("name") ?? "") }
+    router.get("/customers") { _, _ in await api.customersPage() }
+    router.get("/customers/:id") { _, context in await api.customerPage(id: context.parameters.get("id") ?? "") }
+    router.get("/incidents") { _, _ in api.incidentsPage() }
+    router.get("/incidents/:id") { _, context in api.incidentPage(id: context.parameters.get("id") ?? "") }
+    router.get("/login") { _, _ in api.loginPage() }
+    router.post("/login") { request, _ in await api.login(request, authenticator: authenticator) }
     router.get("/metrics") { _, _ in api.metrics() }
     router.get("/healthz") { _, _ in API.text(.ok, "ok\n") }
     router.get("/readyz") { _, _ in

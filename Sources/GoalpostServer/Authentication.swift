@@ -76,7 +76,7 @@ final class Authenticator: @unchecked Sendable {
 /// Which scope a request needs; nil for the open routes (health, metrics, the OpenAPI document, the login page).
 func requiredScope(method: HTTPRequest.Method, path: String) -> TokenScope? {
     switch path {
-    case "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/login", "/style.css": return nil
+    case "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/login": return nil
     default: break
     }
     if path.hasPrefix("/v1/") || path == "/api/v1/events" { return .ingest }

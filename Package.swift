@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GoalpostInvestigationTests",
-            dependencies: ["GoalpostInvestigation", "GoalpostEvaluation", "GoalpostModel"],
+            dependencies: ["GoalpostInvestigation", "GoalpostEvaluation", "GoalpostModel", "GoalpostTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -47,6 +47,9 @@ struct DeployCommand: AsyncParsableCommand {
         @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
         var server: String?
 
+        @Option(help: "An API token with the admin scope (goalpost token create). Env: GOALPOST_TOKEN.")
+        var token: String?
+
         func run() async throws {
             let base = server ?? ProcessInfo.processInfo.environment["GOALPOST_URL"] ?? "http://127.0.0.1:4318"
             guard let url = URL(string: base.hasSuffix("/") ? base + "api/v1/deploys" : base + "/api/v1/deploys"), url.scheme != nil else {
@@ -64,6 +67,9 @@ struct DeployCommand: AsyncParsableCommand {
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            }
             request.httpBody = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             let (data, response): (Data, URLResponse)
             do {

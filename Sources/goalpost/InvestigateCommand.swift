@@ -20,6 +20,9 @@ struct InvestigateCommand: AsyncParsableCommand {
     @Option(help: "A running server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318 unless --data is given.")
     var server: String?
 
+    @Option(help: "An API token with the read scope (goalpost token create). Env: GOALPOST_TOKEN.")
+    var token: String?
+
     @Option(help: "Read a stored instance instead: the --data folder of `goalpost serve`.")
     var data: String?
 
@@ -48,7 +51,11 @@ struct InvestigateCommand: AsyncParsableCommand {
         }
         let (body, response): (Data, URLResponse)
         do {
-            (body, response) = try await URLSession.shared.data(from: url)
+            var request = URLRequest(url: url)
+            if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            }
+            (body, response) = try await URLSession.shared.data(for: request)
         } catch {
             throw CommandFailure("\(url): \(error.localizedDescription)")
         }

@@ -136,6 +136,11 @@ struct APITests {
         let deploy = Data(#"{"service":"shop","version":"1.2.3","time":"2026-11-23T10:00:00Z"}"#.utf8)
         try expectError(await server.request("POST", "/api/v1/deploys", headers: json.merging(bearer(read)) { $1 }, body: deploy), 403, "forbidden", mentioning: "'admin'")
         #expect(try await server.request("POST", "/api/v1/deploys", headers: json.merging(bearer(admin)) { $1 }, body: deploy).status == 200)
+        // The CLI's HTTP clients send --token.
+        let recorded = try runCommand(binary, ["deploy", "record", "--service", "shop", "--version", "1.2.4", "--server", server.baseURL, "--token", admin])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let refused = try runCommand(binary, ["deploy", "record", "--service", "shop", "--version", "1.2.5", "--server", server.baseURL, "--token", read])
+        #expect(refused.status != 0 && refused.stderr.contains("'admin' scope"), "\(refused.stderr)")
         // The cookie the dashboard keeps works like the header.
         #expect(try await server.request("GET", "/api/v1/customers", headers: ["Cookie": "theme=dark; goalpost_token=\(read)"]).status == 200)
         for open in ["/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"] {

@@ -113,6 +113,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     private var reservedBytes = 0
     private var stopping = false
     private var finished = false
+    /// Bumped when what reads see may have changed: after each evaluation, and after deploys, customers and
+    /// incident notes or resolutions are stored. Ingest alone does not bump it: reads are as of the last evaluation.
+    private var generation = 0
     private var exitContinuation: CheckedContinuation<Void, Never>?
 
     // Worker-thread state.
@@ -365,7 +368,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         let now = clock()
         investigations.keep(commit.samples, now: now)
         var maintenanceDue = false
-        if now >= nextTick {
+        let ticked = now >= nextTick
+        if ticked {
             let start = ContinuousClock.now
             let actions = engine.tick(now: now)
             evaluationDuration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
@@ -393,8 +397,27 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             }
             reloadAfterFailedWrite()
         }
+        let changesReads = ticked || batch.contains { job in
+            switch job.payload {
+            case .deploys, .customers, .note, .resolve: true
+            case .otlp, .events, .status, .read: false
+            }
+        }
+        if changesReads {
+            condition.lock()
+            generation += 1
+            condition.unlock()
+        }
         for (job, reply) in zip(batch, replies) { job.continuation.resume(returning: reply) }
         if maintenanceDue { maintain(now: now) }
+    }
+
+    /// Changes whenever what the API and the dashboard show may have changed (see `generation`): a response
+    /// computed at one value can be served again while it holds.
+    public var readGeneration: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation
     }
 
     private func handle(_ payload: Payload, into write: inout StoreBatch) -> Reply {

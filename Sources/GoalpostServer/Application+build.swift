@@ -53,7 +53,7 @@ public func buildApplication(
     if let authenticator {
         router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
     }
-    let api = API(configuration: configuration, pipeline: pipeline, store: store, registry: registry, logger: logger)
+    let api = API(configuration: configuration, pipeline: pipeline, store: store, registry: registry, logger: logger, cache: ResponseCache())
     for signal in OTLPResponse.Signal.allCases {
         router.post("/v1/\(signal.rawValue)") { request, _ in await api.export(request, signal: signal) }
     }
@@ -63,7 +63,7 @@ public func buildApplication(
     router.post("/api/v1/customers") { request, _ in await api.recordCustomers(request) }
     router.get("/api/v1/customers") { _, _ in await api.customers() }
     router.get("/api/v1/customers/:id") { _, context in await api.customer(id: context.parameters.get("id") ?? "") }
-    router.get("/api/v1/outcomes") { _, _ in await api.outcomes() }
+    router.get("/api/v1/outcomes") { _, _ in await api.cached("/api/v1/outcomes") { await api.outcomes() } }
     router.get("/api/v1/outcomes/:name") { _, context in await api.outcome(name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/outcomes/:name/series") { request, context in
         await api.series(request, name: context.parameters.get("name") ?? "")
@@ -87,12 +87,21 @@ public func buildApplication(
     }
     router.get("/api/v1/openapi.json") { _, _ in API.rawJSON(.ok, OpenAPIDocument.json) }
     // The dashboard.
-    router.get("/") { _, _ in await api.overviewPage() }
-    router.get("/outcomes/:name") { _, context in await api.outcomePage(name: context.parameters.get("name") ?? "") }
-    router.get("/customers") { _, _ in await api.customersPage() }
-    router.get("/customers/:id") { _, context in await api.customerPage(id: context.parameters.get("id") ?? "") }
-    router.get("/incidents") { _, _ in api.incidentsPage() }
-    router.get("/incidents/:id") { _, context in api.incidentPage(id: context.parameters.get("id") ?? "") }
+    router.get("/") { _, _ in await api.cached("/") { await api.overviewPage() } }
+    router.get("/outcomes/:name") { _, context in
+        let name = context.parameters.get("name") ?? ""
+        return await api.cached("/outcomes/\(name)") { await api.outcomePage(name: name) }
+    }
+    router.get("/customers") { _, _ in await api.cached("/customers") { await api.customersPage() } }
+    router.get("/customers/:id") { _, context in
+        let id = context.parameters.get("id") ?? ""
+        return await api.cached("/customers/\(id)") { await api.customerPage(id: id) }
+    }
+    router.get("/incidents") { _, _ in await api.cached("/incidents") { api.incidentsPage() } }
+    router.get("/incidents/:id") { _, context in
+        let id = context.parameters.get("id") ?? ""
+        return await api.cached("/incidents/\(id)") { api.incidentPage(id: id) }
+    }
     router.get("/login") { _, _ in api.loginPage() }
     router.post("/login") { request, _ in await api.login(request, authenticator: authenticator) }
     router.get("/metrics") { _, _ in api.metrics() }
@@ -116,6 +125,7 @@ struct API: Sendable {
     let store: any Store
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    let cache: ResponseCache
 
     // MARK: OTLP
 
@@ -239,11 +249,17 @@ struct API: Sendable {
         }
     }
 
-    func outcomes() async -> Response {
+    func outcomes() async -> Page {
         switch await pipeline.submit(.status, reserved: 0) {
-        case .statuses(let statuses): return Self.json(.ok, statuses)
-        case .unavailable(let message): return Self.jsonError(.serviceUnavailable, message)
-        default: return Self.jsonError(.internalServerError, "unexpected reply")
+        case .statuses(let statuses):
+            guard let data = try? Self.encoder.encode(statuses) else {
+                return Page(status: .internalServerError, contentType: "application/json", body: ByteBuffer(string: #"{"error":"internal_server_error","message":"could not encode the response"}"#))
+            }
+            return Page(status: .ok, contentType: "application/json", body: ByteBuffer(bytes: data))
+        case .unavailable(let message):
+            return Page(status: .serviceUnavailable, contentType: "application/json", body: ByteBuffer(string: "{\"error\":\"service_unavailable\",\"message\":\(OTLPResponse.jsonString(message))}"))
+        default:
+            return Page(status: .internalServerError, contentType: "application/json", body: ByteBuffer(string: #"{"error":"internal_server_error","message":"unexpected reply"}"#))
         }
     }
 

@@ -582,6 +582,41 @@ enum OpenAPIDocument {
   },
   "openapi": "3.1.0",
   "paths": {
+    "/": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Overview: every outcome's status and the open incidents by business impact",
+        "tags": [
+          "dashboard"
+        ]
+      }
+    },
     "/api/v1/customers": {
       "get": {
         "responses": {
@@ -2187,6 +2222,86 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/customers": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Customers, failing first",
+        "tags": [
+          "dashboard"
+        ]
+      }
+    },
+    "/customers/{id}": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [
+          {
+            "description": "Customer id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "One customer across outcomes, with its incidents",
+        "tags": [
+          "dashboard"
+        ]
+      }
+    },
     "/healthz": {
       "get": {
         "responses": {
@@ -2198,6 +2313,143 @@ enum OpenAPIDocument {
         "summary": "Liveness",
         "tags": [
           "meta"
+        ]
+      }
+    },
+    "/incidents": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Incidents, newest first",
+        "tags": [
+          "dashboard"
+        ]
+      }
+    },
+    "/incidents/{id}": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [
+          {
+            "description": "Incident id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "One incident's investigation report and timeline",
+        "tags": [
+          "dashboard"
+        ]
+      }
+    },
+    "/login": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML form"
+          }
+        },
+        "security": [],
+        "summary": "The dashboard's sign-in form",
+        "tags": [
+          "dashboard"
+        ]
+      },
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "properties": {
+                  "token": {
+                    "type": "string"
+                  }
+                },
+                "type": "object"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "303": {
+            "description": "Signed in: to /"
+          },
+          "400": {
+            "description": "No token"
+          },
+          "401": {
+            "description": "Not a valid token"
+          },
+          "403": {
+            "description": "The token lacks the read scope"
+          }
+        },
+        "security": [],
+        "summary": "Sign in with a token (form field `token`); sets the HttpOnly, SameSite=Strict cookie goalpost_token",
+        "tags": [
+          "dashboard"
         ]
       }
     },
@@ -2219,6 +2471,51 @@ enum OpenAPIDocument {
         "summary": "Prometheus metrics of Goalpost itself",
         "tags": [
           "meta"
+        ]
+      }
+    },
+    "/outcomes/{name}": {
+      "get": {
+        "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+        "parameters": [
+          {
+            "description": "Outcome name",
+            "in": "path",
+            "name": "name",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "HTML"
+          },
+          "303": {
+            "description": "To /login, when authentication is on and no token was sent"
+          },
+          "404": {
+            "description": "No such outcome, customer or incident (HTML)"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "One outcome: budget burn-down, SLI with deploy markers, customer heatmap",
+        "tags": [
+          "dashboard"
         ]
       }
     },
@@ -2441,6 +2738,9 @@ enum OpenAPIDocument {
     },
     {
       "name": "changes"
+    },
+    {
+      "name": "dashboard"
     },
     {
       "name": "meta"

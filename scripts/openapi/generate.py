@@ -174,6 +174,30 @@ paths["/healthz"] = {"get": {"summary": "Liveness", "tags": ["meta"], "security"
 paths["/readyz"] = {"get": {"summary": "Readiness (503 while shutting down)", "tags": ["meta"], "security": [],
                             "responses": {"200": {"description": "ready"}, "503": {"description": "shutting down"}}}}
 
+def page(summary, params=()):
+    return {"get": {"summary": summary, "tags": ["dashboard"], "security": READ, "parameters": list(params),
+                    "description": "An HTML page of the dashboard (docs/dashboard.md). Without a token it redirects to /login.",
+                    "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
+                                  "303": {"description": "To /login, when authentication is on and no token was sent"},
+                                  "404": {"description": "No such outcome, customer or incident (HTML)"}}}}
+
+
+paths["/"] = page("Overview: every outcome's status and the open incidents by business impact")
+paths["/outcomes/{name}"] = page("One outcome: budget burn-down, SLI with deploy markers, customer heatmap", [path_param("name", "Outcome name")])
+paths["/customers"] = page("Customers, failing first")
+paths["/customers/{id}"] = page("One customer across outcomes, with its incidents", [path_param("id", "Customer id")])
+paths["/incidents"] = page("Incidents, newest first")
+paths["/incidents/{id}"] = page("One incident's investigation report and timeline", [path_param("id", "Incident id")])
+paths["/login"] = {
+    "get": {"summary": "The dashboard's sign-in form", "tags": ["dashboard"], "security": [],
+            "responses": {"200": {"description": "HTML form", "content": {"text/html": {"schema": {"type": "string"}}}}}},
+    "post": {"summary": "Sign in with a token (form field `token`); sets the HttpOnly, SameSite=Strict cookie goalpost_token",
+             "tags": ["dashboard"], "security": [],
+             "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"token": {"type": "string"}}}}}},
+             "responses": {"303": {"description": "Signed in: to /"}, "400": {"description": "No token"}, "401": {"description": "Not a valid token"},
+                           "403": {"description": "The token lacks the read scope"}}},
+}
+
 counts = {"type": "object", "properties": {"good": {"type": "number"}, "total": {"type": "number"}}}
 timespan = {"type": "string", "description": "A duration such as 5m, 1h, 30d", "example": "5m"}
 nanos = {"description": "RFC 3339 UTC time (nanoseconds since the epoch are accepted on input)", "type": "string", "format": "date-time"}
@@ -240,7 +264,7 @@ document = {
                             "See docs/api.md for the prose."},
     "servers": [{"url": "http://127.0.0.1:4318"}],
     "security": READ,
-    "tags": [{"name": n} for n in ["ingest", "outcomes", "customers", "incidents", "changes", "meta"]],
+    "tags": [{"name": n} for n in ["ingest", "outcomes", "customers", "incidents", "changes", "dashboard", "meta"]],
     "paths": paths,
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description":

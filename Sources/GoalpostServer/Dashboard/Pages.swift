@@ -10,7 +10,7 @@ import Hummingbird
 extension API {
     // MARK: Overview
 
-    func overviewPage() async -> Response {
+    func overviewPage() async -> Page {
         struct Row: Sendable {
             var definition: Outcome
             var status: OutcomeStatus
@@ -63,7 +63,7 @@ extension API {
 
     // MARK: Outcome
 
-    func outcomePage(name: String) async -> Response {
+    func outcomePage(name: String) async -> Page {
         struct PageData: Sendable {
             var definition: Outcome
             var status: OutcomeStatus
@@ -138,7 +138,7 @@ extension API {
 
     // MARK: Customers
 
-    func customersPage() async -> Response {
+    func customersPage() async -> Page {
         guard let list: [(Customer, Int, Bool)] = await pipeline.read({ view in
             var failing = [String: Int]()
             var seen = Set<String>()
@@ -162,7 +162,7 @@ extension API {
         return Self.htmlPage(.ok, title: "Customers", body: body)
     }
 
-    func customerPage(id: String) async -> Response {
+    func customerPage(id: String) async -> Page {
         guard let found: (Customer, [(String, ScopeStatus)])? = await pipeline.read({ (view) -> (Customer, [(String, ScopeStatus)])? in
             let statuses = view.engine.customerStatus(id, now: view.now).map { ($0.outcome, $0.status) }
             let entry = view.directory.first { $0.id == id }
@@ -204,7 +204,7 @@ extension API {
 
     // MARK: Incidents
 
-    func incidentsPage() -> Response {
+    func incidentsPage() -> Page {
         guard let incidents = try? store.incidents(from: 0, to: .max) else {
             return Self.htmlPage(.internalServerError, title: "Error", body: "<p>Could not read incidents.</p>")
         }
@@ -212,7 +212,7 @@ extension API {
         return Self.htmlPage(.ok, title: "Incidents", body: body)
     }
 
-    func incidentPage(id: String) -> Response {
+    func incidentPage(id: String) -> Page {
         let incident: Incident
         let note: IncidentNote?
         let report: [String: Any]
@@ -307,6 +307,10 @@ extension API {
     // MARK: Login
 
     func loginPage(message: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        Self.response(loginForm(message: message, status: status))
+    }
+
+    func loginForm(message: String?, status: HTTPResponse.Status) -> Page {
         var body = "<h1>Sign in</h1><p class=\"lead\">Paste an API token with the <code>read</code> scope (<code>goalpost token create --scopes read</code>). It is kept in an HttpOnly cookie.</p>"
         if let message { body += "<p class=\"bad\">\(HTML.escape(message))</p>" }
         body += "<form class=\"login panel\" method=\"post\" action=\"/login\"><label for=\"token\">Token</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required><button type=\"submit\">Sign in</button></form>"
@@ -336,10 +340,7 @@ extension API {
         return response
     }
 
-    static func htmlPage(_ status: HTTPResponse.Status, title: String, body: String, refresh: Bool = true) -> Response {
-        var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(string: HTML.page(title: title, body: body, refreshSeconds: refresh ? 30 : nil))))
-        response.headers[.contentType] = "text/html; charset=utf-8"
-        response.headers[.cacheControl] = "no-store"
-        return response
+    static func htmlPage(_ status: HTTPResponse.Status, title: String, body: String, refresh: Bool = true) -> Page {
+        Page(status: status, contentType: "text/html; charset=utf-8", body: ByteBuffer(string: HTML.page(title: title, body: body, refreshSeconds: refresh ? 30 : nil)))
     }
 }

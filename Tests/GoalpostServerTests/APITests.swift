@@ -146,6 +146,28 @@ struct APITests {
         for open in ["/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"] {
             #expect(try await server.request("GET", open).status == 200, "\(open)")
         }
+        // Every route of the OpenAPI document that needs a scope: 401 without a token, 403 with a token that
+        // lacks the scope (and the scope is named), whatever the route does otherwise.
+        let document = try object(await server.request("GET", "/api/v1/openapi.json"))
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var checked = 0
+        for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
+            for (method, operation) in operations {
+                guard let security = (operation as? [String: Any])?["security"] as? [[String: [String]]],
+                      let scope = security.first?["bearer"]?.first else { continue }
+                let concrete = path.replacingOccurrences(of: "{name}", with: "checkout").replacingOccurrences(of: "{id}", with: "x")
+                let withoutToken = try await server.request(method.uppercased(), concrete, headers: json)
+                #expect(withoutToken.status == 401 || (withoutToken.status == 200 && !concrete.hasPrefix("/api") && !concrete.hasPrefix("/v1")),
+                        "\(method) \(path) without a token: \(withoutToken.status)")
+                let wrong = scope == "read" ? ingest : read
+                let withWrong = try await server.request(method.uppercased(), concrete, headers: json.merging(bearer(wrong)) { $1 })
+                #expect(withWrong.status == 403, "\(method) \(path) with a token lacking '\(scope)': \(withWrong.status)")
+                #expect(withWrong.text.contains("'\(scope)' scope"), "\(withWrong.text)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 25, "every scoped route was checked: \(checked)")
+
         // A token created while the server runs works within a second; a revoked one stops within seconds.
         let late = try create("read")
         try await Task.sleep(for: .seconds(1.1))

@@ -30,12 +30,27 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts the server with `config` definitions and `data` folder and waits (up to 60 s) until it listens.
     /// Without `authentication` it runs with `--no-auth` (allowed on loopback, where tests listen).
     public static func start(config: URL, data: URL, arguments: [String] = [], environment: [String: String] = [:], authentication: Bool = false) throws -> ServerProcess {
+        try launch(
+            ["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0", "--log-level", "notice"] + (authentication ? [] : ["--no-auth"]) + arguments,
+            data: data, environment: environment, marker: "listening on http://127.0.0.1:", timeout: 60
+        )
+    }
+
+    /// Starts `goalpost demo --serve` on a free port with its database in `data`, and waits (up to `timeout`
+    /// seconds) until the demo days are loaded.
+    public static func startDemo(data: URL, arguments: [String] = [], timeout: Int = 300) throws -> ServerProcess {
+        try launch(["demo", "--serve", "--listen", "127.0.0.1:0", "--data", data.path] + arguments, data: data, environment: [:],
+                   marker: "dashboard at http://127.0.0.1:", timeout: timeout)
+    }
+
+    /// Runs the goalpost binary with `arguments` and waits for `marker` followed by the port on its stdout.
+    static func launch(_ arguments: [String], data: URL, environment: [String: String], marker: String, timeout: Int) throws -> ServerProcess {
         guard let binary = TestPaths.builtProduct("goalpost") else {
             throw Failure(description: "the goalpost binary is not built next to the tests (run swift build --build-tests)")
         }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--config", config.path, "--data", data.path, "--listen", "127.0.0.1:0", "--log-level", "notice"] + (authentication ? [] : ["--no-auth"]) + arguments
+        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
@@ -56,7 +71,7 @@ public final class ServerProcess: @unchecked Sendable {
                 let data = reader.availableData
                 if data.isEmpty { break }
                 text += String(decoding: data, as: UTF8.self)
-                if port == nil, let range = text.range(of: "listening on http://127.0.0.1:") {
+                if port == nil, let range = text.range(of: marker) {
                     let digits = text[range.upperBound...].prefix { $0.isNumber }
                     if let value = Int(digits), text[range.upperBound...].dropFirst(digits.count).first != nil {
                         port = value
@@ -66,11 +81,11 @@ public final class ServerProcess: @unchecked Sendable {
             }
             found.signal()
         }
-        let waited = found.wait(timeout: .now() + 60)
+        let waited = found.wait(timeout: .now() + .seconds(timeout))
         guard waited == .success, let port else {
             process.terminate()
             let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-            throw Failure(description: "goalpost serve did not start listening: \(log)")
+            throw Failure(description: "goalpost \(arguments.first ?? "") did not print '\(marker)': \(log)")
         }
         return ServerProcess(process: process, port: port, dataDirectory: data, logFile: logFile)
     }

@@ -7,7 +7,7 @@ import GoalpostRuntime
 import GoalpostSimulation
 
 /// `goalpost demo`: a simulated B2B SaaS day through the real engine, told as the story an on-call engineer wants.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run two simulated days of a B2B SaaS, one with a bad deploy, through Goalpost and tell what it found."
@@ -24,7 +24,28 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "Print how long the investigations took on stderr (scripts/bench/investigation.sh).")
     var timings = false
 
-    func run() throws {
+    @Flag(help: "Instead of the story: load the demo's two days (ending now) into a live server through its ingest path, and keep serving the dashboard and API.")
+    var serve = false
+
+    @Option(help: "With --serve: where to listen, on a loopback address (default 127.0.0.1:4318).")
+    var listen: String = "127.0.0.1:4318"
+
+    @Option(help: "With --serve: an empty folder for the database (default: a new temporary folder).")
+    var data: String?
+
+    @Option(help: "With --serve: how many simulated hours to load, ending now (the bad deploy is 3 h 55 min before the end; default 42).")
+    var hours: Int = 42
+
+    func run() async throws {
+        if serve {
+            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
+                throw CommandFailure("--listen: '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:4318)")
+            }
+            guard (1...72).contains(hours) else { throw CommandFailure("--hours: \(hours) is not between 1 and 72") }
+            try await DemoServer(seed: seed, host: parts[0].isEmpty ? "127.0.0.1" : String(parts[0]), port: port, dataDirectory: data, hours: hours).run()
+            return
+        }
         let story = try DemoRun(seed: seed).run()
         if timings, !story.investigationDurations.isEmpty {
             let milliseconds = story.investigationDurations.map { Double($0.components.seconds) * 1e3 + Double($0.components.attoseconds) / 1e15 }

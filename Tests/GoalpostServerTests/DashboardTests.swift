@@ -5,7 +5,6 @@ import FoundationNetworking
 import GoalpostTestSupport
 import Testing
 
-struct NoIncident: Error, CustomStringConvertible { var description: String }
 
 /// The dashboard in a real browser: headless Chromium loads each page of a populated server, dumps its DOM and
 /// takes a screenshot. Screenshots go to $GOALPOST_SCREENSHOTS (default: a temporary folder, printed) and are
@@ -26,49 +25,30 @@ struct DashboardTests {
         ] + arguments)
     }
 
-    /// A populated instance: customers, a deploy, three customers' traffic, one of them failing every request.
-    /// Returns the incident that opens.
-    func populate(_ server: ServerProcess, headers: [String: String] = [:]) async throws -> String {
-        _ = try await server.request("POST", "/api/v1/customers", headers: json.merging(headers) { $1 }, body: Data(#"""
-            [{"id":"acme","name":"Acme Corp","tier":"enterprise","arr":1200000},{"id":"globex","name":"Globex","tier":"pro","arr":90000},
-             {"id":"initech","name":"Initech","tier":"pro","arr":60000}]
-            """#.utf8))
-        let deployed = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60))
-        _ = try await server.request("POST", "/api/v1/deploys", headers: json.merging(headers) { $1 }, body: Data(#"{"service":"shop","version":"9.9.9","time":"\#(deployed)"}"#.utf8))
-        for customer in ["globex", "initech"] {
-            _ = try await server.request("POST", "/v1/traces", headers: json.merging(headers) { $1 }, body: Requests.tracesJSON(Requests.spans(30, customer: customer)))
-        }
-        _ = try await server.request("POST", "/v1/traces", headers: json.merging(headers) { $1 }, body: Requests.tracesJSON(Requests.spans(40, customer: "acme", errors: 40)))
-        for _ in 0..<40 {
-            let list = try await server.request("GET", "/api/v1/incidents", headers: headers)
-            if let id = (try? JSONSerialization.jsonObject(with: list.body) as? [[String: Any]])?.first?["id"] as? String { return id }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw NoIncident(description: "no incident opened: \(server.log)")
-    }
-
-    @Test("the four pages render in Chromium with their titles and data, without JavaScript, and are screenshotted")
+    @Test("the four pages of a server loaded with the demo render in Chromium with their titles and data, without JavaScript, and are screenshotted")
     func pages() async throws {
         let data = try temporaryDirectory("goalpost-dashboard")
         defer { try? FileManager.default.removeItem(at: data) }
         let shots = ProcessInfo.processInfo.environment["GOALPOST_SCREENSHOTS"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("goalpost-screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
-        // Headless Chromium cannot sign in through the form, so this server runs with --no-auth (loopback);
-        // the sign-in itself is tested below.
-        let server = try ServerProcess.start(config: serverConfig, data: data, arguments: ["--tick-interval", "1s"])
-        let id = try await populate(server)
+        // The demo's last six hours (the SSO deploy at 14:05, the rollback at 15:35, ending at 18:00 moved to now),
+        // through the real ingest path; the demo server runs without tokens on loopback (sign-in is tested below).
+        let server = try ServerProcess.startDemo(data: data, arguments: ["--hours", "6"])
+        let incidents = try #require(try JSONSerialization.jsonObject(with: await server.request("GET", "/api/v1/incidents?outcome=sign-in").body) as? [[String: Any]])
+        let id = try #require(incidents.first?["id"] as? String, "the SSO incident opened: \(server.log)")
+        let acme = try #require(try JSONSerialization.jsonObject(with: await server.request("GET", "/api/v1/customers/acme").body) as? [String: Any])
+        let name = try #require((acme["customer"] as? [String: Any])?["name"] as? String)
         let pages: [(name: String, path: String, expected: [String])] = [
-            ("overview", "/", ["<title>Outcomes · Goalpost</title>", "Are customers succeeding?", "Open incidents, by business impact", id, "checkout"]),
-            ("outcome", "/outcomes/checkout", ["<title>checkout · Goalpost</title>", "Error budget over the window", "Customers × time", "acme", "shop 9.9.9"]),
-            ("customer", "/customers/acme", ["<title>Acme Corp · Goalpost</title>", "enterprise", "$1.20M", "Outcomes for this customer", id]),
-            ("incident", "/incidents/\(id)", ["<title>\(id) · Goalpost</title>", "Impact", "Where it breaks", "customer.id=acme", "enterprise", "Timeline"]),
+            ("overview", "/", ["<title>Outcomes · Goalpost</title>", "Are customers succeeding?", "Open incidents, by business impact", id, "Customers can sign in"]),
+            ("outcome", "/outcomes/sign-in", ["<title>Customers can sign in · Goalpost</title>", "Error budget over the window", "Customers × time", "<svg", "auth-api 2.3.1", "acme"]),
+            ("customer", "/customers/acme", ["<title>\(name) · Goalpost</title>", "enterprise", "Outcomes for this customer", id]),
+            ("incident", "/incidents/\(id)", ["<title>\(id) · Goalpost</title>", "Impact", "http.route=/sso/callback", "auth-api", "2.3.1", "enterprise", "Timeline"]),
         ]
         for page in pages {
             let url = "\(server.baseURL)\(page.path)"
             let dom = try chromium(["--dump-dom", url])
             #expect(dom.status == 0, "\(page.name): \(dom.stderr.suffix(400))")
-            #expect(dom.stdout.contains("<svg") || page.name != "outcome", "the outcome page draws its charts")
             for expected in page.expected {
                 #expect(dom.stdout.contains(expected), "\(page.name) shows \(expected)")
             }

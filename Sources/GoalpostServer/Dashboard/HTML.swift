@@ -108,6 +108,19 @@ enum HTML {
         return "ok"
     }
 
+    /// A duration for people: the two largest units (`138 d 3 h`, `3 h 38 min`, `45 s`).
+    static func duration(_ span: TimeSpan) -> String {
+        var seconds = span.nanoseconds / 1_000_000_000
+        let units: [(Int64, String)] = [(86_400, "d"), (3_600, "h"), (60, "min"), (1, "s")]
+        var parts: [String] = []
+        for (size, name) in units where seconds >= size || (parts.isEmpty && size == 1) {
+            parts.append("\(seconds / size) \(name)")
+            seconds %= size
+            if parts.count == 2 { break }
+        }
+        return parts.joined(separator: " ")
+    }
+
     static func budgetBar(_ remaining: Double) -> String {
         let share = max(0, min(1, remaining))
         let colour = remaining < 0 ? "var(--bad)" : remaining < 0.25 ? "var(--warn)" : "var(--ok)"

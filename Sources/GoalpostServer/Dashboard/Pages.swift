@@ -101,7 +101,7 @@ extension API {
         var body = "<h1>\(HTML.escape(data.definition.displayName ?? data.definition.name))</h1><p class=\"lead\">“\(HTML.escape(data.definition.statement))”\(data.definition.owner.map { " · owner \(HTML.escape($0))" } ?? "")</p>"
         body += "<div class=\"grid\">"
         body += stat("SLI over the window", HTML.percent(global.sli, digits: 3), "objective \(HTML.percent(objective, digits: 2))")
-        body += stat("Error budget left", HTML.percent(global.budgetRemaining, digits: 1), global.timeToExhaustion.map { "exhausted in \($0)" } ?? "not burning down")
+        body += stat("Error budget left", HTML.percent(global.budgetRemaining, digits: 1), global.timeToExhaustion.map { "exhausted in \(HTML.duration($0))" } ?? "not burning down")
         body += stat("Burn rate, 1 hour", String(format: "%.2f×", global.burnRate1h), global.firing.map { "firing: \($0.rawValue)" } ?? "no rule firing")
         body += stat("Customers", "\(data.status.customers.count)", "\(data.status.customers.filter { $0.firing != nil || $0.budgetRemaining < 0 }.count) failing")
         body += "</div>"

@@ -244,7 +244,10 @@ extension API {
         let impact = report["impact"] as? [String: Any] ?? [:]
         body += "<h2>Impact</h2><div class=\"grid\">"
         body += stat("Customers affected", "\(incident.impact.customers.count)", "")
-        body += stat("Bad events", HTML.number(incident.impact.badEvents), "of \(HTML.number(incident.impact.totalEvents))")
+        // The investigation's impact (the whole episode so far) when there is one, else the engine's.
+        let bad = impact["badEvents"] as? Double ?? incident.impact.badEvents
+        let total = impact["totalEvents"] as? Double ?? incident.impact.totalEvents
+        body += stat("Bad events", HTML.number(bad), "of \(HTML.number(total))")
         body += stat("ARR at risk", HTML.money(incident.impact.arrAtRisk), "")
         body += stat("Budget burned", HTML.percent(incident.impact.budgetBurned, digits: 1), "rank \(HTML.number(incident.rank))")
         body += "</div>"

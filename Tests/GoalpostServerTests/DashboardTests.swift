@@ -58,6 +58,13 @@ struct DashboardTests {
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
             #expect(size > 10_000, "\(page.name).png is a real picture (\(size) bytes): \(shot.stderr.suffix(400))")
         }
+        // Dark mode: the same overview with the system asking for dark colours (Blink's preferredColorScheme 0).
+        let dark = shots.appendingPathComponent("overview-dark.png")
+        try? FileManager.default.removeItem(at: dark)
+        _ = try chromium(["--blink-settings=preferredColorScheme=0", "--screenshot=\(dark.path)", server.baseURL + "/"])
+        let darkSize = (try? FileManager.default.attributesOfItem(atPath: dark.path)[.size] as? Int) ?? 0
+        let lightSize = (try? FileManager.default.attributesOfItem(atPath: shots.appendingPathComponent("overview.png").path)[.size] as? Int) ?? 0
+        #expect(darkSize > 10_000 && darkSize != lightSize, "a dark rendering differs from the light one (\(darkSize) vs \(lightSize) bytes)")
         print("dashboard screenshots in \(shots.path)")
         #expect(try await server.request("GET", "/outcomes/nope").status == 404)
         #expect(server.stop() == 0)

@@ -127,6 +127,9 @@ enum CrossChecks {
                 kindName = "customer"
                 keys = ["customer/\(entry.definition.name)", "customer-id/\(customer.id)"]
             case .service: kindName = "service"; keys = ["service/\(entry.definition.name)"]
+            case .notificationTarget: kindName = "notification target"; keys = ["target/\(entry.definition.name)"]
+            case .escalationPolicy: kindName = "escalation policy"; keys = ["policy/\(entry.definition.name)"]
+            case .runbook: kindName = "runbook"; keys = ["runbook/\(entry.definition.name)"]
             }
             var duplicate = false
             for key in keys {
@@ -146,6 +149,35 @@ enum CrossChecks {
             case .outcome(let outcome): catalog.outcomes.append(outcome)
             case .customer(let customer): catalog.customers.append(customer)
             case .service(let service): catalog.services.append(service)
+            case .notificationTarget(let target): catalog.notificationTargets.append(target)
+            case .escalationPolicy(let policy): catalog.escalationPolicies.append(policy)
+            case .runbook(let runbook): catalog.runbooks.append(runbook)
+            }
+        }
+
+        // Escalation policies name targets and outcomes that exist; runbooks name outcomes that exist.
+        let targetNames = Set(catalog.notificationTargets.map(\.name))
+        let allOutcomes = Set(catalog.outcomes.map(\.name))
+        for entry in kept {
+            switch entry.definition.kind {
+            case .escalationPolicy(let policy):
+                if let field = entry.definition.references["outcomes"] {
+                    for outcome in policy.outcomes where !allOutcomes.contains(outcome) {
+                        error(entry.file, field, "\(field.path): outcome '\(outcome)' is not defined\(DidYouMean.hint(for: outcome, among: allOutcomes.sorted()))")
+                    }
+                }
+                for (index, step) in policy.steps.enumerated() {
+                    guard let field = entry.definition.references["steps[\(index)].targets"] else { continue }
+                    if step.targets.isEmpty { error(entry.file, field, "\(field.path): name at least one NotificationTarget") }
+                    for target in step.targets where !targetNames.contains(target) {
+                        error(entry.file, field, "\(field.path): notification target '\(target)' is not defined\(DidYouMean.hint(for: target, among: targetNames.sorted()))")
+                    }
+                }
+            case .runbook(let runbook):
+                if let outcome = runbook.match.outcome, let field = entry.definition.references["outcome"], !allOutcomes.contains(outcome) {
+                    error(entry.file, field, "\(field.path): outcome '\(outcome)' is not defined\(DidYouMean.hint(for: outcome, among: allOutcomes.sorted()))")
+                }
+            default: break
             }
         }
 

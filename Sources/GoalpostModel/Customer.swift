@@ -93,11 +93,18 @@ public struct Catalog: Hashable, Sendable, Codable {
     public var outcomes: [Outcome]
     public var customers: [Customer]
     public var services: [Service]
+    public var notificationTargets: [NotificationTarget]
+    public var escalationPolicies: [EscalationPolicy]
+    public var runbooks: [Runbook]
 
-    public init(outcomes: [Outcome] = [], customers: [Customer] = [], services: [Service] = []) {
+    public init(outcomes: [Outcome] = [], customers: [Customer] = [], services: [Service] = [],
+                notificationTargets: [NotificationTarget] = [], escalationPolicies: [EscalationPolicy] = [], runbooks: [Runbook] = []) {
         self.outcomes = outcomes
         self.customers = customers
         self.services = services
+        self.notificationTargets = notificationTargets
+        self.escalationPolicies = escalationPolicies
+        self.runbooks = runbooks
     }
 
     /// The outcome with this name.

@@ -90,3 +90,24 @@ public func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
     for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
     return difference == 0
 }
+
+/// HMAC-SHA256 (RFC 2104): signs webhook bodies so a receiver can check they came from Goalpost.
+public enum HMACSHA256 {
+    public static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var block = key.count > 64 ? SHA256.hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        var inner = SHA256()
+        inner.update(block.map { $0 ^ 0x36 })
+        inner.update(message)
+        var outer = SHA256()
+        outer.update(block.map { $0 ^ 0x5C })
+        outer.update(inner.finalize())
+        return outer.finalize()
+    }
+
+    /// The code as lowercase hex.
+    public static func hex(key: [UInt8], message: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(authenticationCode(key: key, message: message).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+}

@@ -4,7 +4,10 @@ import Yams
 
 /// One definition read from a file, with where it was written (for cross-document checks).
 struct LocatedDefinition {
-    enum Kind { case outcome(Outcome), customer(Customer), service(Service) }
+    enum Kind {
+        case outcome(Outcome), customer(Customer), service(Service)
+        case notificationTarget(NotificationTarget), escalationPolicy(EscalationPolicy), runbook(Runbook)
+    }
     var kind: Kind
     var name: String
     /// The `metadata.name` node.
@@ -16,7 +19,7 @@ struct LocatedDefinition {
 /// Decodes `goalpost/v1` documents into model values, collecting every problem instead of stopping at the first.
 struct DefinitionDecoder {
     static let apiVersion = "goalpost/v1"
-    static let kinds = ["Outcome", "Customer", "Service"]
+    static let kinds = ["Outcome", "Customer", "Service", "NotificationTarget", "EscalationPolicy", "Runbook"]
     /// Whether `name` is a valid `metadata.name`: lower-case letters, digits and '-', at most 63 characters,
     /// starting and ending with a letter or digit (a Kubernetes DNS label).
     /// Services are named by the `service.name` they report, which OpenTelemetry does not restrict to DNS labels
@@ -161,6 +164,9 @@ struct DefinitionDecoder {
         switch kind {
         case "Outcome": decoded = decodeOutcome(spec, header: header, references: &references, context: &context).map { .outcome($0) }
         case "Customer": decoded = decodeCustomer(spec, header: header, context: &context).map { .customer($0) }
+        case "NotificationTarget": decoded = decodeNotificationTarget(spec, header: header, context: &context).map { .notificationTarget($0) }
+        case "EscalationPolicy": decoded = decodeEscalationPolicy(spec, header: header, references: &references, context: &context).map { .escalationPolicy($0) }
+        case "Runbook": decoded = decodeRunbook(spec, header: header, references: &references, context: &context).map { .runbook($0) }
         default: decoded = decodeService(spec, header: header, context: &context).map { .service($0) }
         }
         let errorsAfter = context.diagnostics.count { $0.severity == .error }

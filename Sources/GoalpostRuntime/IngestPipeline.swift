@@ -138,6 +138,10 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     /// Investigates incidents as they open, are refreshed and resolve (deploys come from the store).
     private var investigations: IncidentInvestigations
     private var deploysLoadedAt: Int64?
+    /// Tells people about incidents, after they are stored.
+    private let notifier: Notifier?
+    /// What the batch being processed will tell the notifier once it is stored.
+    private var pendingNotices: [Notifier.Input] = []
 
     // Metrics.
     private let queueBytes = Gauge(label: "goalpost_ingest_queue_bytes")
@@ -161,8 +165,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     /// - Throws: `EvaluationError` when an outcome cannot be evaluated, `StoreError` when the store cannot be read.
     public init(
         catalog: Catalog, store: any Store, configuration: Configuration = Configuration(), logger: Logger,
-        clock: @escaping @Sendable () -> Int64 = IngestPipeline.systemClock
+        clock: @escaping @Sendable () -> Int64 = IngestPipeline.systemClock, notifier: Notifier? = nil
     ) throws {
+        self.notifier = notifier
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -379,7 +384,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             }
             let afterTick = engine.commit()
             append(afterTick, to: &write)
-            investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
+            let investigated = investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
+            if notifier != nil { collectNotices(actions: actions, investigated: investigated) }
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -396,6 +402,15 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
                 if case .accepted = replies[index] { replies[index] = .unavailable("the store could not write: \(error.description)") }
             }
             reloadAfterFailedWrite()
+        }
+        if let notifier {
+            if replies.contains(where: { if case .unavailable = $0 { true } else { false } }) {
+                pendingNotices = []  // Nothing of this batch was stored; nothing is announced.
+            } else {
+                for notice in pendingNotices { notifier.send(notice) }
+                pendingNotices = []
+                if ticked { notifier.send(.tick(now: now, open: engine.openIncidents)) }
+            }
         }
         let changesReads = ticked || batch.contains { job in
             switch job.payload {
@@ -484,6 +499,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             return .value(body(EngineView(engine: engine, symbols: symbols, catalog: catalog, directory: directory, now: clock())))
         case .note(let note):
             write.notes.append(note)
+            if note.acknowledgedAt != nil, let incident = engine.openIncidents.first(where: { $0.id == note.incident }) {
+                pendingNotices.append(.event(.acknowledged, incident, investigations.results[incident.id], by: note.acknowledgedBy))
+            }
             return .accepted(accepted: 1, rejected: 0, message: "")
         case .resolve(let id, let by):
             let now = clock()
@@ -493,7 +511,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             write.incidents.append(incident)
             write.notes.append(IncidentNote(incident: id, resolvedAt: now, resolvedBy: by))
             log(action)
+            let latest = investigations.results[id]
             investigate(after: [action], samples: [], now: now, into: &write)
+            if notifier != nil { pendingNotices.append(.event(.resolved, incident, latest, by: by)) }
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -502,9 +522,35 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     }
 
     /// Runs the investigations a tick calls for and adds them to the batch.
-    private func investigate(after actions: [IncidentAction], samples: [EventSample], now: Int64, into write: inout StoreBatch) {
+    /// What the notifier hears about a tick's actions: openings and escalations with their investigation,
+    /// resolutions, and new investigations of incidents that stay open.
+    private func collectNotices(actions: [IncidentAction], investigated: [String: Investigation]) {
+        var announced = Set<String>()
+        for action in actions {
+            switch action {
+            case .open(let incident):
+                pendingNotices.append(.event(.opened, incident, investigated[incident.id], by: nil))
+                announced.insert(incident.id)
+            case .escalate(let incident, _):
+                pendingNotices.append(.event(.escalated, incident, investigated[incident.id], by: nil))
+                announced.insert(incident.id)
+            case .resolve(let incident):
+                pendingNotices.append(.event(.resolved, incident, investigated[incident.id], by: nil))
+                announced.insert(incident.id)
+            case .update: break
+            }
+        }
+        for (id, investigation) in investigated where !announced.contains(id) {
+            guard let incident = engine.openIncidents.first(where: { $0.id == id }) else { continue }
+            pendingNotices.append(.event(.investigated, incident, investigation, by: nil))
+        }
+    }
+
+    /// Investigates as the tick's actions call for; returns the investigations that changed.
+    @discardableResult
+    private func investigate(after actions: [IncidentAction], samples: [EventSample], now: Int64, into write: inout StoreBatch) -> [String: Investigation] {
         investigations.keep(samples, now: now)
-        guard !actions.isEmpty || !engine.openIncidents.isEmpty else { return }
+        guard !actions.isEmpty || !engine.openIncidents.isEmpty else { return [:] }
         if deploysLoadedAt.map({ now - $0 >= 60_000_000_000 }) ?? true || actions.contains(where: { if case .open = $0 { true } else { false } }) {
             // Deploys near any onset: the last day is plenty for an onset search that reads two hours back.
             investigations.deploys = (try? store.deploys(from: now - 86_400_000_000_000, to: .max)) ?? investigations.deploys
@@ -512,7 +558,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         }
         let before = investigations.results
         investigations.update(after: actions, engine: engine, symbols: symbols, now: now)
+        var changed: [String: Investigation] = [:]
         for (id, investigation) in investigations.results where before[id] != investigation {
+            changed[id] = investigation
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             guard let json = try? encoder.encode(investigation) else { continue }
@@ -520,6 +568,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             logger.info("incident investigated", metadata: ["incident.id": "\(id)", "investigation.summary": "\(investigation.summary)"])
         }
         for action in actions { if case .resolve(let incident) = action { investigations.forget(incident.id) } }
+        return changed
     }
 
     private func append(_ commit: EngineCommit, to write: inout StoreBatch) {

@@ -171,12 +171,30 @@ extension API {
             guard let incident = try store.incident(id: id) else { return Self.jsonError(.notFound, "no incident '\(id)'") }
             let note = try store.notes()[id]
             let investigation = try store.investigation(incident: id)
+            let notifications = try store.notifications(incident: id, limit: 200)
+            let runbooks = try store.runbooks(incident: id)
             var body = String(decoding: try Self.encoder.encode(IncidentSummary(incident: incident, note: note)), as: UTF8.self)
             body.removeLast()  // Splice the stored investigation JSON in as it was written.
-            body += ",\"investigation\":" + (investigation?.json ?? "null") + "}"
+            body += ",\"investigation\":" + (investigation?.json ?? "null")
+            body += ",\"notifications\":" + String(decoding: try Self.encoder.encode(notifications), as: UTF8.self)
+            body += ",\"runbooks\":" + String(decoding: try Self.encoder.encode(runbooks), as: UTF8.self) + "}"
             return Self.rawJSON(.ok, body)
         } catch {
             return storeFailure(error, "read incident \(id)")
+        }
+    }
+
+    /// `GET /api/v1/notifications?incident=ID&limit=N`: what was sent, failed for good (dead letters) or
+    /// suppressed and why, newest first.
+    func notifications(_ request: Request) -> Response {
+        let limitText = request.uri.queryParameters["limit"].map(String.init)
+        guard let limit = limitText.map({ Int($0) }) ?? 100, limit > 0, limit <= 1000 else {
+            return Self.jsonError(.badRequest, "limit: expected a whole number from 1 to 1000, found '\(limitText ?? "")'")
+        }
+        do {
+            return Self.json(.ok, try store.notifications(incident: request.uri.queryParameters["incident"].map(String.init), limit: limit))
+        } catch {
+            return storeFailure(error, "read notifications")
         }
     }
 

@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable {
 ///   - onServerRunning: Called with the bound port once the server listens (port 0 picks a free one).
 public func buildApplication(
     configuration: ServerConfiguration, pipeline: IngestPipeline, store: any Store, registry: PrometheusCollectorRegistry,
-    logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    logger: Logger, notifier: Notifier? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
     let authenticator = configuration.authentication ? Authenticator(store: store) : nil
@@ -85,6 +85,7 @@ public func buildApplication(
     router.post("/api/v1/incidents/:id/resolve") { request, context in
         await api.resolveIncident(request, id: context.parameters.get("id") ?? "")
     }
+    router.get("/api/v1/notifications") { request, _ in api.notifications(request) }
     router.get("/api/v1/openapi.json") { _, _ in API.rawJSON(.ok, OpenAPIDocument.json) }
     // The dashboard.
     router.get("/") { _, _ in await api.cached("/") { await api.overviewPage() } }
@@ -112,7 +113,9 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "goalpost"),
-        services: [pipeline],
+        // Shut down in reverse: the server, then the pipeline (which drains and hands the notifier its last
+        // notices), then the notifier (which sends them).
+        services: notifier.map { [$0, pipeline] } ?? [pipeline],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

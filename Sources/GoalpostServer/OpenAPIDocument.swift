@@ -305,6 +305,18 @@ enum OpenAPIDocument {
                     "type": "null"
                   }
                 ]
+              },
+              "notifications": {
+                "items": {
+                  "$ref": "#/components/schemas/Notification"
+                },
+                "type": "array"
+              },
+              "runbooks": {
+                "items": {
+                  "$ref": "#/components/schemas/RunbookRun"
+                },
+                "type": "array"
               }
             },
             "type": "object"
@@ -372,6 +384,45 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "Notification": {
+        "properties": {
+          "at": {
+            "description": "nanoseconds since the epoch",
+            "type": "integer"
+          },
+          "attempts": {
+            "type": "integer"
+          },
+          "detail": {
+            "type": "string"
+          },
+          "event": {
+            "enum": [
+              "opened",
+              "escalated",
+              "investigated",
+              "acknowledged",
+              "resolved"
+            ],
+            "type": "string"
+          },
+          "incident": {
+            "type": "string"
+          },
+          "status": {
+            "enum": [
+              "sent",
+              "dead",
+              "suppressed"
+            ],
+            "type": "string"
+          },
+          "target": {
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
       "OutcomeDetail": {
         "properties": {
           "definition": {
@@ -404,6 +455,32 @@ enum OpenAPIDocument {
             "$ref": "#/components/schemas/Incident"
           },
           "outcome": {
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "RunbookRun": {
+        "properties": {
+          "at": {
+            "type": "integer"
+          },
+          "detail": {
+            "type": "string"
+          },
+          "incident": {
+            "type": "string"
+          },
+          "runbook": {
+            "type": "string"
+          },
+          "status": {
+            "enum": [
+              "proposed",
+              "succeeded",
+              "failed",
+              "dryRun"
+            ],
             "type": "string"
           }
         },
@@ -1804,6 +1881,96 @@ enum OpenAPIDocument {
           }
         ],
         "summary": "Resolve an open incident by hand (a new incident opens if the outcome keeps burning)",
+        "tags": [
+          "incidents"
+        ]
+      }
+    },
+    "/api/v1/notifications": {
+      "get": {
+        "parameters": [
+          {
+            "description": "Incident id",
+            "in": "query",
+            "name": "incident",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "1\u20131000 (default 100)",
+            "in": "query",
+            "name": "limit",
+            "required": false,
+            "schema": {
+              "type": "integer"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "items": {
+                    "$ref": "#/components/schemas/Notification"
+                  },
+                  "type": "array"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Notifications and what became of them (sent, dead letter, suppressed and why), newest first",
         "tags": [
           "incidents"
         ]

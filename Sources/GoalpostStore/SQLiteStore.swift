@@ -157,6 +157,30 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v5: notifications and runbook runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE notification (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    attempts INTEGER NOT NULL
+                );
+                CREATE INDEX notification_incident ON notification (incident_id, at);
+                CREATE TABLE runbook_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    incident_id TEXT NOT NULL,
+                    runbook TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX runbook_run_incident ON runbook_run (incident_id, at);
+                """)
+        }
         return migrator
     }
 
@@ -418,6 +442,58 @@ public final class SQLiteStore: Store {
             }
         } catch {
             throw StoreError(operation: "revoke token \(id)", message: "\(error)")
+        }
+    }
+
+    public func record(notification: NotificationRecord) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO notification (at, incident_id, target, event, status, detail, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [notification.at, notification.incident, notification.target, notification.event, notification.status.rawValue,
+                                notification.detail, notification.attempts]
+                )
+            }
+        } catch {
+            throw StoreError(operation: "record a notification", message: "\(error)")
+        }
+    }
+
+    public func notifications(incident: String?, limit: Int) throws(StoreError) -> [NotificationRecord] {
+        try read("read notifications") { db in
+            let rows = incident == nil
+                ? try Row.fetchAll(db, sql: "SELECT * FROM notification ORDER BY at DESC, id DESC LIMIT ?", arguments: [limit])
+                : try Row.fetchAll(db, sql: "SELECT * FROM notification WHERE incident_id = ? ORDER BY at DESC, id DESC LIMIT ?", arguments: [incident, limit])
+            return rows.map { row in
+                let status: String = row["status"]
+                return NotificationRecord(
+                    at: row["at"], incident: row["incident_id"], target: row["target"], event: row["event"],
+                    status: NotificationRecord.Status(rawValue: status) ?? .dead, detail: row["detail"], attempts: row["attempts"]
+                )
+            }
+        }
+    }
+
+    public func record(runbook: RunbookRecord) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO runbook_run (at, incident_id, runbook, status, detail) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [runbook.at, runbook.incident, runbook.runbook, runbook.status.rawValue, runbook.detail]
+                )
+            }
+        } catch {
+            throw StoreError(operation: "record a runbook run", message: "\(error)")
+        }
+    }
+
+    public func runbooks(incident: String) throws(StoreError) -> [RunbookRecord] {
+        try read("read runbook runs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runbook_run WHERE incident_id = ? ORDER BY at, id", arguments: [incident]).map { row in
+                let status: String = row["status"]
+                return RunbookRecord(at: row["at"], incident: row["incident_id"], runbook: row["runbook"],
+                                     status: RunbookRecord.Status(rawValue: status) ?? .failed, detail: row["detail"])
+            }
         }
     }
 

@@ -62,6 +62,71 @@ public protocol Store: Sendable {
 
     /// Revokes a token by id; false when there is none.
     func revoke(token id: String, at time: Int64) throws(StoreError) -> Bool
+
+    /// Keeps what became of one notification (sent, failed and retried, dead, suppressed and why).
+    func record(notification: NotificationRecord) throws(StoreError)
+
+    /// Notifications, newest first: of one incident, or all; at most `limit`.
+    func notifications(incident: String?, limit: Int) throws(StoreError) -> [NotificationRecord]
+
+    /// Keeps a runbook's run (or its proposal) for an incident.
+    func record(runbook: RunbookRecord) throws(StoreError)
+
+    /// Runbook runs and proposals of one incident, oldest first.
+    func runbooks(incident: String) throws(StoreError) -> [RunbookRecord]
+}
+
+/// One notification and what became of it.
+public struct NotificationRecord: Hashable, Sendable, Codable {
+    public enum Status: String, Hashable, Sendable, Codable {
+        /// The target answered 2xx.
+        case sent
+        /// Every attempt failed; kept as a dead letter.
+        case dead
+        /// Not sent, on purpose: a silence, a parent incident, quiet hours, the rate limit.
+        case suppressed
+    }
+
+    public var at: Int64
+    public var incident: String
+    public var target: String
+    public var event: String
+    public var status: Status
+    /// Why (suppressed), the last error (dead), or the answer's status (sent).
+    public var detail: String
+    public var attempts: Int
+
+    public init(at: Int64, incident: String, target: String, event: String, status: Status, detail: String, attempts: Int) {
+        self.at = at
+        self.incident = incident
+        self.target = target
+        self.event = event
+        self.status = status
+        self.detail = detail
+        self.attempts = attempts
+    }
+}
+
+/// A runbook run for an incident, or its proposal when it is not automatic.
+public struct RunbookRecord: Hashable, Sendable, Codable {
+    public enum Status: String, Hashable, Sendable, Codable {
+        case proposed, succeeded, failed, dryRun
+    }
+
+    public var at: Int64
+    public var incident: String
+    public var runbook: String
+    public var status: Status
+    /// What was run or would be, and its output (cut to 4 KiB).
+    public var detail: String
+
+    public init(at: Int64, incident: String, runbook: String, status: Status, detail: String) {
+        self.at = at
+        self.incident = incident
+        self.runbook = runbook
+        self.status = status
+        self.detail = detail
+    }
 }
 
 /// An API token as stored: never the secret itself, only its SHA-256.

@@ -50,6 +50,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Accept requests without API tokens; only on a loopback address. Env: GOALPOST_NO_AUTH=true.")
     var noAuth = false
 
+    @Option(help: "The dashboard's address as people reach it, for links in notifications. Default http://HOST:PORT. Env: GOALPOST_PUBLIC_URL.")
+    var publicURL: String?
+
+    @Option(help: "A program runbooks may run (absolute path; repeat for more). Env: GOALPOST_RUNBOOK_COMMANDS (colon-separated).")
+    var runbookCommand: [String] = []
+
+    @Option(help: "The first wait before a failed notification is retried; it doubles for each of 4 retries (default 1s).")
+    var notificationRetryDelay: String = "1s"
+
     func run() async throws {
         let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
@@ -78,9 +87,24 @@ struct ServeCommand: AsyncParsableCommand {
         var pipelineConfiguration = IngestPipeline.Configuration()
         pipelineConfiguration.tickInterval = settings.tickInterval
         pipelineConfiguration.maximumQueuedBytes = settings.queueBytes
+        var notifier: Notifier?
+        if Notifier.isNeeded(for: catalog) {
+            let environment = ProcessInfo.processInfo.environment
+            let base = publicURL ?? environment["GOALPOST_PUBLIC_URL"] ?? "http://\(settings.host):\(settings.port)"
+            var commands = runbookCommand
+            if commands.isEmpty, let listed = environment["GOALPOST_RUNBOOK_COMMANDS"] { commands = listed.split(separator: ":").map(String.init) }
+            for command in commands where !command.hasPrefix("/") {
+                throw CommandFailure("--runbook-command: '\(command)' must be an absolute path")
+            }
+            guard let first = TimeSpan(parsing: notificationRetryDelay) else {
+                throw CommandFailure("--notification-retry-delay: '\(notificationRetryDelay)' is not a duration such as 1s or 200ms")
+            }
+            let delays = (0..<4).map { Duration.nanoseconds(first.nanoseconds << $0) }
+            notifier = Notifier(catalog: catalog, store: store, configuration: .init(dashboardURL: base, runbookCommands: commands, retryDelays: delays), logger: logger)
+        }
         let pipeline: IngestPipeline
         do {
-            pipeline = try IngestPipeline(catalog: catalog, store: store, configuration: pipelineConfiguration, logger: logger)
+            pipeline = try IngestPipeline(catalog: catalog, store: store, configuration: pipelineConfiguration, logger: logger, notifier: notifier)
         } catch {
             throw CommandFailure("could not start the engine: \(error)")
         }
@@ -90,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("authentication is on and no token exists: create one with `goalpost token create --data \(settings.dataDirectory) --scopes read,ingest,admin`")
         }
         let app = buildApplication(
-            configuration: server, pipeline: pipeline, store: store, registry: registry, logger: logger,
+            configuration: server, pipeline: pipeline, store: store, registry: registry, logger: logger, notifier: notifier,
             onServerRunning: { port in
                 // One line on stdout that scripts and tests wait for (and read the port from, with --listen :0).
                 let line = "goalpost: listening on http://\(settings.host):\(port) with \(catalog.outcomes.count) outcomes, data in \(databasePath)\n"

@@ -166,6 +166,11 @@ for action, summary in [("acknowledge", "Acknowledge an incident"), ("customer-r
         "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {"by": {"type": "string"}}}}}},
         "responses": {**json_ok(ref("IncidentDetail")), **error_responses(*sorted(codes))},
     }}
+paths["/api/v1/notifications"] = {"get": {
+    "summary": "Notifications and what became of them (sent, dead letter, suppressed and why), newest first", "tags": ["incidents"], "security": READ,
+    "parameters": [query("incident", "Incident id"), query("limit", "1–1000 (default 100)", {"type": "integer"})],
+    "responses": {**json_ok({"type": "array", "items": ref("Notification")}), **error_responses("400", "401", "403", "503")},
+}}
 paths["/api/v1/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
                                          "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 paths["/metrics"] = {"get": {"summary": "Prometheus metrics of Goalpost itself", "tags": ["meta"], "security": [],
@@ -250,7 +255,17 @@ schemas = {
         "impact": {"type": "object", "properties": {"customers": {"type": "array", "items": {"type": "string"}}, "badEvents": {"type": "number"},
                                                       "totalEvents": {"type": "number"}, "arrAtRisk": {"type": "number"}, "budgetBurned": {"type": "number"}}},
         "rank": {"type": "number"}, "history": {"type": "array", "items": {"type": "object"}}, "note": ref("IncidentNote")}},
-    "IncidentDetail": {"allOf": [ref("Incident"), {"type": "object", "properties": {"investigation": {"oneOf": [ref("Investigation"), {"type": "null"}]}}}]},
+    "IncidentDetail": {"allOf": [ref("Incident"), {"type": "object", "properties": {
+        "investigation": {"oneOf": [ref("Investigation"), {"type": "null"}]},
+        "notifications": {"type": "array", "items": ref("Notification")},
+        "runbooks": {"type": "array", "items": ref("RunbookRun")}}}]},
+    "Notification": {"type": "object", "properties": {
+        "at": {"type": "integer", "description": "nanoseconds since the epoch"}, "incident": {"type": "string"}, "target": {"type": "string"},
+        "event": {"type": "string", "enum": ["opened", "escalated", "investigated", "acknowledged", "resolved"]},
+        "status": {"type": "string", "enum": ["sent", "dead", "suppressed"]}, "detail": {"type": "string"}, "attempts": {"type": "integer"}}},
+    "RunbookRun": {"type": "object", "properties": {
+        "at": {"type": "integer"}, "incident": {"type": "string"}, "runbook": {"type": "string"},
+        "status": {"type": "string", "enum": ["proposed", "succeeded", "failed", "dryRun"]}, "detail": {"type": "string"}}},
     "Investigation": {"type": "object", "description": "docs/investigation.md: onset, suspects, change, evidence, impact, recommendation, summary",
                       "properties": {"summary": {"type": "string"}, "onset": nanos, "suspects": {"type": "array", "items": {"type": "object"}},
                                      "change": {"type": ["object", "null"]}, "evidence": {"type": "object"}, "impact": {"type": "object"},

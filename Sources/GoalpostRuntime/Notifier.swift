@@ -146,7 +146,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
                 let key = "\(policy.name)#\(index)#\(incident.severity.rawValue)"
                 guard !state.stepsDone.contains(key), incident.severity >= step.severity, incident.rank >= step.minimumRank else { continue }
                 if step.after.nanoseconds > 0 {
-                    guard !state.acknowledged, now - incident.openedAt >= step.after.nanoseconds else { continue }
+                    guard !state.acknowledged, now &- incident.openedAt >= step.after.nanoseconds else { continue }
                 }
                 tracked[id]?.stepsDone.insert(key)
                 if step.severity == .ticket, incident.severity == .ticket, let quiet = policy.quietHours, Self.isQuiet(quiet, at: now) {
@@ -171,7 +171,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
     }
 
     private func refreshAlertmanager(_ id: String, now: Int64) {
-        guard let state = tracked[id], now - state.alertmanagerSentAt >= configuration.alertmanagerRefresh.nanoseconds else { return }
+        guard let state = tracked[id], state.alertmanagerSentAt != .min, now &- state.alertmanagerSentAt >= configuration.alertmanagerRefresh.nanoseconds else { return }
         for name in state.notified {
             guard let target = catalog.notificationTargets.first(where: { $0.name == name }), case .alertmanager = target.kind else { continue }
             deliver(id, to: name, event: .investigated, note: nil, refresh: true)
@@ -183,7 +183,8 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         for target in state.notified { deliver(id, to: target, event: event, note: note) }
     }
 
-    static func isQuiet(_ quiet: EscalationPolicy.QuietHours, at time: Int64) -> Bool {
+    /// Whether `time` falls in the quiet hours (which may span midnight), in their time zone.
+    public static func isQuiet(_ quiet: EscalationPolicy.QuietHours, at time: Int64) -> Bool {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: quiet.timeZone) ?? TimeZone(identifier: "UTC") ?? calendar.timeZone
         let date = Date(timeIntervalSince1970: Double(time) / 1e9)
@@ -200,6 +201,12 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         guard let state = tracked[id], let target = catalog.notificationTargets.first(where: { $0.name == name }) else { return }
         let incident = state.incident
         let now = IngestPipeline.systemClock()
+        // A silence holds back everything about the incidents it covers (a resolution still reaches the targets
+        // that heard of the incident before the silence began).
+        if event != .resolved, let silence = ((try? store.silences(endingAfter: now)) ?? []).first(where: { $0.covers(incident, at: now) }) {
+            record(id, name, event.rawValue, .suppressed, "silenced by \(silence.id) until \(Timestamp.format(silence.endsAt)): \(silence.reason)")
+            return
+        }
         // A child outcome's pages fold into its parent's open incident.
         if event == .opened || event == .escalated, let parent = catalog.outcome(named: incident.outcome)?.parent,
            let parentIncident = tracked.values.first(where: { $0.incident.outcome == parent && $0.incident.isOpen && !$0.notified.isEmpty }) {
@@ -207,7 +214,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
             return
         }
         if !refresh {
-            var times = (sentTimes[name] ?? []).filter { now - $0 < 60_000_000_000 }
+            var times = (sentTimes[name] ?? []).filter { now &- $0 < 60_000_000_000 }
             guard times.count < target.maximumPerMinute else {
                 record(id, name, event.rawValue, .suppressed, "rate limit of \(target.maximumPerMinute) a minute reached")
                 return

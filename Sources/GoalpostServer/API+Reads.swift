@@ -3,6 +3,7 @@ import GoalpostEvaluation
 import GoalpostModel
 import GoalpostRuntime
 import GoalpostStore
+import GoalpostTelemetry
 import Hummingbird
 import Logging
 
@@ -265,7 +266,7 @@ extension API {
 
     // MARK: Helpers
 
-    private func storeFailure(_ error: any Error, _ what: String) -> Response {
+    func storeFailure(_ error: any Error, _ what: String) -> Response {
         logger.error("\(what) failed", metadata: ["error": "\(error)"])
         return Self.jsonError(.internalServerError, "could not \(what)")
     }
@@ -403,5 +404,85 @@ struct IncidentSummary: Codable, Sendable {
         try incident.encode(to: encoder)
         var container = encoder.container(keyedBy: Extra.self)
         try container.encodeIfPresent(note, forKey: .note)
+    }
+}
+
+// MARK: - Silences
+
+extension API {
+    /// `POST /api/v1/silences`: `{"outcome", "customer", "for": "2h" | "until": RFC 3339, "reason", "by"}`.
+    func createSilence(_ request: Request) async -> Response {
+        var request = request
+        guard let buffer = try? await request.collectBody(upTo: 64 << 10) else { return Self.jsonError(.contentTooLarge, "the body is over 64 KiB") }
+        struct Body: Decodable {
+            var outcome: String?
+            var customer: String?
+            var `for`: String?
+            var until: String?
+            var reason: String?
+            var by: String?
+        }
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch {
+            return Self.jsonError(.badRequest, "expected {\"outcome\", \"customer\", \"for\" or \"until\", \"reason\", \"by\"}: \(error)")
+        }
+        guard body.outcome != nil || body.customer != nil else {
+            return Self.jsonError(.badRequest, "outcome, customer: give at least one (a silence of everything is not allowed)")
+        }
+        guard let reason = body.reason?.trimmingCharacters(in: .whitespaces), !reason.isEmpty else {
+            return Self.jsonError(.badRequest, "reason: is required (say why notifications are held back)")
+        }
+        let now = IngestPipeline.systemClock()
+        let end: Int64
+        switch (body.for, body.until) {
+        case (let text?, nil):
+            guard let span = TimeSpan(parsing: text), span.nanoseconds > 0, span.nanoseconds <= TimeSpan.days(30).nanoseconds else {
+                return Self.jsonError(.badRequest, "for: '\(text)' is not a duration between 1s and 30d such as 2h")
+            }
+            end = now + span.nanoseconds
+        case (nil, let text?):
+            guard let time = Timestamp.parse(text), time > now, time - now <= TimeSpan.days(30).nanoseconds else {
+                return Self.jsonError(.badRequest, "until: '\(text)' is not an RFC 3339 time within the next 30 days")
+            }
+            end = time
+        default:
+            return Self.jsonError(.badRequest, "for, until: give exactly one")
+        }
+        if let outcome = body.outcome {
+            guard let known = await pipeline.read({ view in view.catalog.outcomes.contains { $0.name == outcome } }) else { return Self.unavailable() }
+            guard known else { return Self.jsonError(.badRequest, "outcome: '\(outcome)' is not defined") }
+        }
+        let id = "s-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let silence = Silence(id: id, outcome: body.outcome, customer: body.customer, startsAt: now, endsAt: end, reason: reason, createdBy: body.by)
+        do {
+            try store.add(silence: silence)
+        } catch {
+            return storeFailure(error, "store the silence")
+        }
+        return Self.json(.created, silence)
+    }
+
+    /// `GET /api/v1/silences`: the silences still running (`?all=true`: every one).
+    func listSilences(_ request: Request) -> Response {
+        let all = request.uri.queryParameters["all"] == "true"
+        do {
+            return Self.json(.ok, try store.silences(endingAfter: all ? .min : IngestPipeline.systemClock()))
+        } catch {
+            return storeFailure(error, "read silences")
+        }
+    }
+
+    /// `DELETE /api/v1/silences/{id}`: ends a silence now.
+    func expireSilence(id: String) -> Response {
+        do {
+            guard try store.expire(silence: id, at: IngestPipeline.systemClock()) else {
+                return Self.jsonError(.notFound, "no running silence '\(id)'")
+            }
+            return Self.rawJSON(.ok, "{\"expired\":\(OTLPResponse.jsonString(id))}")
+        } catch {
+            return storeFailure(error, "expire the silence")
+        }
     }
 }

@@ -86,6 +86,9 @@ public func buildApplication(
         await api.resolveIncident(request, id: context.parameters.get("id") ?? "")
     }
     router.get("/api/v1/notifications") { request, _ in api.notifications(request) }
+    router.get("/api/v1/silences") { request, _ in api.listSilences(request) }
+    router.post("/api/v1/silences") { request, _ in await api.createSilence(request) }
+    router.delete("/api/v1/silences/:id") { _, context in api.expireSilence(id: context.parameters.get("id") ?? "") }
     router.get("/api/v1/openapi.json") { _, _ in API.rawJSON(.ok, OpenAPIDocument.json) }
     // The dashboard.
     router.get("/") { _, _ in await api.cached("/") { await api.overviewPage() } }

@@ -181,6 +181,19 @@ public final class SQLiteStore: Store {
                 CREATE INDEX runbook_run_incident ON runbook_run (incident_id, at);
                 """)
         }
+        migrator.registerMigration("v6: silences") { db in
+            try db.execute(sql: """
+                CREATE TABLE silence (
+                    id TEXT PRIMARY KEY,
+                    outcome TEXT,
+                    customer TEXT,
+                    starts_at INTEGER NOT NULL,
+                    ends_at INTEGER NOT NULL,
+                    reason TEXT NOT NULL,
+                    created_by TEXT
+                );
+                """)
+        }
         return migrator
     }
 
@@ -494,6 +507,39 @@ public final class SQLiteStore: Store {
                 return RunbookRecord(at: row["at"], incident: row["incident_id"], runbook: row["runbook"],
                                      status: RunbookRecord.Status(rawValue: status) ?? .failed, detail: row["detail"])
             }
+        }
+    }
+
+    public func add(silence: Silence) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO silence (id, outcome, customer, starts_at, ends_at, reason, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [silence.id, silence.outcome, silence.customer, silence.startsAt, silence.endsAt, silence.reason, silence.createdBy]
+                )
+            }
+        } catch {
+            throw StoreError(operation: "add silence \(silence.id)", message: "\(error)")
+        }
+    }
+
+    public func silences(endingAfter time: Int64) throws(StoreError) -> [Silence] {
+        try read("read silences") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM silence WHERE ends_at > ? ORDER BY starts_at DESC, id", arguments: [time]).map { row in
+                Silence(id: row["id"], outcome: row["outcome"], customer: row["customer"], startsAt: row["starts_at"], endsAt: row["ends_at"],
+                        reason: row["reason"], createdBy: row["created_by"])
+            }
+        }
+    }
+
+    public func expire(silence id: String, at time: Int64) throws(StoreError) -> Bool {
+        do {
+            return try pool.write { db in
+                try db.execute(sql: "UPDATE silence SET ends_at = ? WHERE id = ? AND ends_at > ?", arguments: [time, id, time])
+                return db.changesCount > 0
+            }
+        } catch {
+            throw StoreError(operation: "expire silence \(id)", message: "\(error)")
         }
     }
 

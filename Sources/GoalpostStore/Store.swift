@@ -74,6 +74,45 @@ public protocol Store: Sendable {
 
     /// Runbook runs and proposals of one incident, oldest first.
     func runbooks(incident: String) throws(StoreError) -> [RunbookRecord]
+
+    /// Adds a silence.
+    func add(silence: Silence) throws(StoreError)
+
+    /// Silences that end after `time` (all with `time` = .min), newest first.
+    func silences(endingAfter time: Int64) throws(StoreError) -> [Silence]
+
+    /// Ends a silence now; false when there is no such silence still running.
+    func expire(silence id: String, at time: Int64) throws(StoreError) -> Bool
+}
+
+/// Notifications about an outcome, or about one customer (in one outcome or all), held back for a while.
+public struct Silence: Hashable, Sendable, Codable {
+    public var id: String
+    public var outcome: String?
+    public var customer: String?
+    public var startsAt: Int64
+    public var endsAt: Int64
+    public var reason: String
+    public var createdBy: String?
+
+    public init(id: String, outcome: String?, customer: String?, startsAt: Int64, endsAt: Int64, reason: String, createdBy: String?) {
+        self.id = id
+        self.outcome = outcome
+        self.customer = customer
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.reason = reason
+        self.createdBy = createdBy
+    }
+
+    /// Whether it holds back notifications about `incident` at `time`: the outcome matches (or none is given), and
+    /// the customer is one of the incident's scopes or affected customers (or none is given).
+    public func covers(_ incident: Incident, at time: Int64) -> Bool {
+        guard time >= startsAt, time < endsAt else { return false }
+        if let outcome, outcome != incident.outcome { return false }
+        if let customer, !incident.scopes.contains(.customer(customer)), !incident.impact.customers.contains(customer) { return false }
+        return true
+    }
 }
 
 /// One notification and what became of it.

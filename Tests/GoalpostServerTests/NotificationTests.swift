@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import GoalpostModel
+import GoalpostRuntime
 import GoalpostTestSupport
 import Testing
 
@@ -244,5 +246,79 @@ struct NotificationTests {
             return !alerts.contains { ($0["labels"] as? [String: String])?["incident"] == id }
         }
         #expect(server.stop() == 0)
+    }
+
+    @Test("a silence made with `goalpost silence` holds back an incident's notifications and says why; expiring it is recorded")
+    func silence() async throws {
+        let work = try temporaryDirectory("goalpost-silence")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let log = work.appendingPathComponent("received.jsonl")
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
+        let receiverOut = Pipe(), receiverIn = Pipe()
+        receiver.standardOutput = receiverOut
+        receiver.standardInput = receiverIn
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        defer { try? receiverIn.fileHandleForWriting.close(); receiver.terminate() }
+        let port = try #require(Int(String(decoding: receiverOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        let config = work.appendingPathComponent("config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: serverConfig.appendingPathComponent("outcomes.yaml"), to: config.appendingPathComponent("outcomes.yaml"))
+        try """
+        apiVersion: goalpost/v1
+        kind: NotificationTarget
+        metadata: {name: team-slack}
+        spec: {slack: {webhookURL: "http://127.0.0.1:\(port)/slack"}}
+        ---
+        apiVersion: goalpost/v1
+        kind: EscalationPolicy
+        metadata: {name: everyone}
+        spec: {steps: [{severity: ticket, targets: [team-slack]}]}
+        """.write(to: config.appendingPathComponent("notify.yaml"), atomically: true, encoding: .utf8)
+        let server = try ServerProcess.start(config: config, data: work.appendingPathComponent("data"), arguments: ["--tick-interval", "1s"])
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let created = try runCommand(binary, ["silence", "create", "--server", server.baseURL, "--customer", "acme", "--for", "2h",
+                                              "--reason", "acme is migrating its SSO", "--by", "ana"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let silenceID = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(silenceID.hasPrefix("s-"))
+        let refused = try runCommand(binary, ["silence", "create", "--server", server.baseURL, "--for", "2h", "--reason", "everything"])
+        #expect(refused.status != 0 && refused.stderr.contains("give at least one"), "\(refused.stderr)")
+        let listed = try runCommand(binary, ["silence", "list", "--server", server.baseURL])
+        #expect(listed.stdout.contains(silenceID) && listed.stdout.contains("customer acme"), "\(listed.stdout)")
+
+        _ = try await server.request("POST", "/v1/traces", headers: json, body: Requests.tracesJSON(Requests.spans(40, customer: "acme", errors: 40)))
+        var records: [[String: Any]] = []
+        try await waitFor("the suppressed notification") {
+            records = try JSONSerialization.jsonObject(with: await server.request("GET", "/api/v1/notifications").body) as? [[String: Any]] ?? []
+            return !records.isEmpty
+        }
+        #expect(records.first?["status"] as? String == "suppressed")
+        #expect((records.first?["detail"] as? String)?.contains("silenced by \(silenceID)") == true, "\(records)")
+        #expect((records.first?["detail"] as? String)?.contains("acme is migrating its SSO") == true)
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(self.records(log).isEmpty, "nothing reached Slack")
+
+        let expired = try runCommand(binary, ["silence", "expire", "--server", server.baseURL, silenceID])
+        #expect(expired.status == 0, "\(expired.stderr)")
+        #expect(try runCommand(binary, ["silence", "list", "--server", server.baseURL]).stdout.isEmpty)
+        #expect(try await server.request("DELETE", "/api/v1/silences/\(silenceID)").status == 404, "already expired")
+        #expect(server.stop() == 0)
+    }
+
+    @Test("quiet hours span midnight in the policy's time zone")
+    func quietHours() {
+        let quiet = EscalationPolicy.QuietHours(startMinute: 22 * 60, endMinute: 7 * 60, timeZone: "Europe/Berlin")
+        func at(_ text: String) -> Int64 { Timestamp.parse(text) ?? 0 }
+        // Berlin is UTC+1 in November.
+        #expect(Notifier.isQuiet(quiet, at: at("2026-11-23T21:30:00Z")))   // 22:30 in Berlin
+        #expect(Notifier.isQuiet(quiet, at: at("2026-11-24T05:59:00Z")))   // 06:59
+        #expect(!Notifier.isQuiet(quiet, at: at("2026-11-24T06:00:00Z")))  // 07:00
+        #expect(!Notifier.isQuiet(quiet, at: at("2026-11-23T20:59:00Z")))  // 21:59
+        let daytime = EscalationPolicy.QuietHours(startMinute: 12 * 60, endMinute: 13 * 60)
+        #expect(Notifier.isQuiet(daytime, at: at("2026-11-23T12:30:00Z")) && !Notifier.isQuiet(daytime, at: at("2026-11-23T13:00:00Z")))
     }
 }

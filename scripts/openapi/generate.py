@@ -51,6 +51,7 @@ RANGE = [
 ]
 
 READ = [{"bearer": ["read"]}]
+timespan_schema = {"type": "string", "description": "A duration such as 2h", "example": "2h"}
 ADMIN = [{"bearer": ["admin"]}]
 INGEST = [{"bearer": ["ingest"]}]
 
@@ -171,6 +172,19 @@ paths["/api/v1/notifications"] = {"get": {
     "parameters": [query("incident", "Incident id"), query("limit", "1–1000 (default 100)", {"type": "integer"})],
     "responses": {**json_ok({"type": "array", "items": ref("Notification")}), **error_responses("400", "401", "403", "503")},
 }}
+paths["/api/v1/silences"] = {
+    "get": {"summary": "Silences still running (all with all=true)", "tags": ["incidents"], "security": READ,
+            "parameters": [query("all", "true for every silence, ended ones included", {"type": "boolean"})],
+            "responses": {**json_ok({"type": "array", "items": ref("Silence")}), **error_responses("401", "403", "503")}},
+    "post": {"summary": "Hold back notifications about an outcome or a customer for a while", "tags": ["incidents"], "security": ADMIN,
+             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+                 "outcome": {"type": "string"}, "customer": {"type": "string"}, "for": timespan_schema, "until": {"type": "string", "format": "date-time"},
+                 "reason": {"type": "string"}, "by": {"type": "string"}}}}}},
+             "responses": {"201": {"description": "The silence", "content": {"application/json": {"schema": ref("Silence")}}}, **error_responses("400", "401", "403", "503")}},
+}
+paths["/api/v1/silences/{id}"] = {"delete": {
+    "summary": "End a silence now", "tags": ["incidents"], "security": ADMIN, "parameters": [path_param("id", "Silence id")],
+    "responses": {"200": {"description": "Ended"}, **error_responses("401", "403", "404", "503")}}}
 paths["/api/v1/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
                                          "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 paths["/metrics"] = {"get": {"summary": "Prometheus metrics of Goalpost itself", "tags": ["meta"], "security": [],
@@ -259,6 +273,9 @@ schemas = {
         "investigation": {"oneOf": [ref("Investigation"), {"type": "null"}]},
         "notifications": {"type": "array", "items": ref("Notification")},
         "runbooks": {"type": "array", "items": ref("RunbookRun")}}}]},
+    "Silence": {"type": "object", "properties": {
+        "id": {"type": "string"}, "outcome": {"type": "string"}, "customer": {"type": "string"}, "startsAt": {"type": "integer"},
+        "endsAt": {"type": "integer"}, "reason": {"type": "string"}, "createdBy": {"type": "string"}}},
     "Notification": {"type": "object", "properties": {
         "at": {"type": "integer", "description": "nanoseconds since the epoch"}, "incident": {"type": "string"}, "target": {"type": "string"},
         "event": {"type": "string", "enum": ["opened", "escalated", "investigated", "acknowledged", "resolved"]},

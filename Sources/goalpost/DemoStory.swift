@@ -106,6 +106,16 @@ struct DemoStory: Encodable {
             }
             lines.append("  Do:       \(investigation.recommendation.text)")
         }
+        if let page = pagePayload {
+            let payload = page["payload"] as? [String: Any] ?? [:]
+            lines.append("")
+            lines.append("The page Goalpost sends (PagerDuty Events API v2, the same builder `goalpost serve` uses; docs/notifications.md):")
+            lines.append("  event_action: \(page["event_action"] as? String ?? "")   dedup_key: \(page["dedup_key"] as? String ?? "")")
+            lines.append("  severity:     \(payload["severity"] as? String ?? "")   source: \(payload["source"] as? String ?? "")   component: \(payload["component"] as? String ?? "")")
+            lines.append("  summary:      \(payload["summary"] as? String ?? "")")
+            if let link = (page["links"] as? [[String: Any]])?.first?["href"] as? String { lines.append("  link:         \(link)") }
+            lines.append("  Slack gets the same summary with the customers, ARR at risk, rank and what to do; on resolution, a resolve event with the same dedup_key.")
+        }
         lines.append("")
         lines.append("Ranked by business impact:")
         let ranked = ([incident] + background).sorted { $0.rank > $1.rank }
@@ -131,10 +141,18 @@ struct DemoStory: Encodable {
         return "\(customers.count)\(tierText) customer\(customers.count == 1 ? "" : "s")"
     }
 
+    /// The PagerDuty trigger for the fault's incident, as the notifier would send it.
+    var pagePayload: [String: Any]? {
+        guard let detection else { return nil }
+        let bytes = NotificationPayloads.pagerDuty(detection.incident, detection.investigation, event: .opened, routingKey: "YOUR-ROUTING-KEY",
+                                                   dashboard: "http://127.0.0.1:4318")
+        return (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+    }
+
     // MARK: JSON
 
     private enum CodingKeys: String, CodingKey {
-        case seed, spans, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents
+        case seed, spans, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents, page
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -168,6 +186,11 @@ struct DemoStory: Encodable {
         try container.encode(ranked.map { RankJSON(incident: $0.id, outcome: $0.outcome, scope: $0.scope, customers: $0.impact.customers, severity: $0.severity, rank: $0.rank) },
                              forKey: .ranking)
         try container.encode(report.incidents, forKey: .incidents)
+        if let detection {
+            let bytes = NotificationPayloads.pagerDuty(detection.incident, detection.investigation, event: .opened, routingKey: "YOUR-ROUTING-KEY",
+                                                       dashboard: "http://127.0.0.1:4318")
+            if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) { try container.encode(JSONValue(object), forKey: .page) }
+        }
     }
 
     struct OnsetJSON: Encodable { var outcome: String; var customers: [String]; var start: String; var end: String?; var description: String? }
@@ -186,4 +209,23 @@ struct DemoStory: Encodable {
 extension Format {
     /// `99.41%` with two decimals, for SLIs near 100%.
     static func ratio(_ value: Double) -> String { String(format: "%.2f%%", value * 100) }
+}
+
+/// A value `JSONSerialization` produced, encodable again (the demo's JSON carries the page payload as sent).
+struct JSONValue: Encodable {
+    let value: Any
+
+    init(_ value: Any) { self.value = value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch value {
+        case let text as String: try container.encode(text)
+        case let number as NSNumber where JSONText.isBool(number): try container.encode(number.boolValue)
+        case let number as NSNumber: try container.encode(number.doubleValue)
+        case let array as [Any]: try container.encode(array.map(JSONValue.init))
+        case let object as [String: Any]: try container.encode(object.mapValues(JSONValue.init))
+        default: try container.encodeNil()
+        }
+    }
 }

@@ -59,6 +59,15 @@ struct DemoAndBacktestCommandTests {
         let search = incidents.first { $0["outcome"] as? String == "search-availability" }
         let searchInvestigation = search?["investigation"] as? [String: Any]
         #expect(searchInvestigation?["change"] == nil || searchInvestigation?["change"] is NSNull)
+
+        // The page Goalpost would send for it: a PagerDuty Events v2 trigger, deduplicated by the incident.
+        let page = try #require(story["page"] as? [String: Any])
+        #expect(page["event_action"] as? String == "trigger")
+        #expect(page["dedup_key"] as? String == detection["incident"] as? String)
+        let payload = try #require(page["payload"] as? [String: Any])
+        #expect(payload["severity"] as? String == "critical" && payload["source"] as? String == "goalpost")
+        #expect((payload["summary"] as? String)?.contains("http.route=/sso/callback") == true)
+        #expect((payload["summary"] as? String)?.hasPrefix("[PAGE] ") == true)
     }
 
     @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, rank")
@@ -67,7 +76,7 @@ struct DemoAndBacktestCommandTests {
         #expect(result.status == 0)
         let text = result.stdout
         let markers = ["Every customer can sign in successfully 99.9% of the time.", "auth-api 2.3.1", "Goalpost pages: sign-in",
-                       "still looks healthy", "Per customer", "Impact: 6 customers", "Ranked by business impact"]
+                       "still looks healthy", "Per customer", "Impact: 6 customers", "The page Goalpost sends", "Ranked by business impact"]
         let positions = markers.map { text.range(of: $0)?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil }, "\(text)")
         let found = positions.compactMap { $0 }

@@ -544,6 +544,31 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             guard let incident = engine.openIncidents.first(where: { $0.id == id }) else { continue }
             pendingNotices.append(.event(.investigated, incident, investigation, by: nil))
         }
+        // Parents before children, so a child opening in the same evaluation as its parent folds into it.
+        let depth = outcomeDepths
+        pendingNotices = pendingNotices.enumerated().sorted { lhs, rhs in
+            func level(_ notice: Notifier.Input) -> Int {
+                if case .event(_, let incident, _, _) = notice { return depth[incident.outcome] ?? 0 }
+                return 0
+            }
+            return (level(lhs.element), lhs.offset) < (level(rhs.element), rhs.offset)
+        }.map(\.element)
+    }
+
+    /// How many parents above each outcome (0 for a top-level outcome).
+    private var outcomeDepths: [String: Int] {
+        let parents = Dictionary(catalog.outcomes.compactMap { o in o.parent.map { (o.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        var depths: [String: Int] = [:]
+        for outcome in catalog.outcomes {
+            var level = 0
+            var current = parents[outcome.name]
+            while let next = current, level < catalog.outcomes.count {
+                level += 1
+                current = parents[next]
+            }
+            depths[outcome.name] = level
+        }
+        return depths
     }
 
     /// Investigates as the tick's actions call for; returns the investigations that changed.

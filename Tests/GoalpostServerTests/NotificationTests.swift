@@ -321,4 +321,69 @@ struct NotificationTests {
         let daytime = EscalationPolicy.QuietHours(startMinute: 12 * 60, endMinute: 13 * 60)
         #expect(Notifier.isQuiet(daytime, at: at("2026-11-23T12:30:00Z")) && !Notifier.isQuiet(daytime, at: at("2026-11-23T13:00:00Z")))
     }
+
+    @Test("a child outcome's page folds into its parent's open incident: one message, and the child's suppression says why")
+    func parentFolding() async throws {
+        let work = try temporaryDirectory("goalpost-fold")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let log = work.appendingPathComponent("received.jsonl")
+        let receiver = Process()
+        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        receiver.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
+        let receiverOut = Pipe(), receiverIn = Pipe()
+        receiver.standardOutput = receiverOut
+        receiver.standardInput = receiverIn
+        receiver.standardError = FileHandle.nullDevice
+        try receiver.run()
+        defer { try? receiverIn.fileHandleForWriting.close(); receiver.terminate() }
+        let port = try #require(Int(String(decoding: receiverOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let config = work.appendingPathComponent("config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        // The journey (every shop route) is the parent of checkout; both fail together.
+        try """
+        apiVersion: goalpost/v1
+        kind: Outcome
+        metadata: {name: shop-journey}
+        spec:
+          statement: Customers can shop.
+          indicator: {source: traces, service: shop}
+          objective: 99.9%
+          window: 30d
+        ---
+        apiVersion: goalpost/v1
+        kind: Outcome
+        metadata: {name: checkout}
+        spec:
+          statement: Customers can check out.
+          parent: shop-journey
+          indicator: {source: traces, service: shop, operations: ["/checkout"]}
+          objective: 99.9%
+          window: 30d
+        ---
+        apiVersion: goalpost/v1
+        kind: NotificationTarget
+        metadata: {name: team-slack}
+        spec: {slack: {webhookURL: "http://127.0.0.1:\(port)/slack"}}
+        ---
+        apiVersion: goalpost/v1
+        kind: EscalationPolicy
+        metadata: {name: everyone}
+        spec: {steps: [{severity: ticket, targets: [team-slack]}]}
+        """.write(to: config.appendingPathComponent("journey.yaml"), atomically: true, encoding: .utf8)
+        let server = try ServerProcess.start(config: config, data: work.appendingPathComponent("data"), arguments: ["--tick-interval", "1s"])
+        _ = try await server.request("POST", "/v1/traces", headers: json, body: Requests.tracesJSON(Requests.spans(40, customer: "acme", errors: 40)))
+        var records: [[String: Any]] = []
+        try await waitFor("both outcomes' notifications") {
+            records = try JSONSerialization.jsonObject(with: await server.request("GET", "/api/v1/notifications").body) as? [[String: Any]] ?? []
+            return records.count >= 2
+        }
+        try await Task.sleep(for: .seconds(1))
+        let slack = bodies(log, path: "/slack")
+        #expect(slack.count == 1, "one message, for the journey: \(slack)")
+        #expect((slack.first?["text"] as? String)?.contains("shop-journey") == true)
+        let folded = records.first { ($0["incident"] as? String)?.hasPrefix("checkout-") == true }
+        #expect(folded?["status"] as? String == "suppressed")
+        #expect((folded?["detail"] as? String)?.contains("folded into the incident of the parent outcome shop-journey") == true, "\(records)")
+        #expect(server.stop() == 0)
+    }
 }

@@ -51,10 +51,6 @@ struct DeployCommand: AsyncParsableCommand {
         var token: String?
 
         func run() async throws {
-            let base = server ?? ProcessInfo.processInfo.environment["GOALPOST_URL"] ?? "http://127.0.0.1:4318"
-            guard let url = URL(string: base.hasSuffix("/") ? base + "api/v1/deploys" : base + "/api/v1/deploys"), url.scheme != nil else {
-                throw CommandFailure("--server: '\(base)' is not a URL such as http://127.0.0.1:4318")
-            }
             if let time, Timestamp.parse(time) == nil {
                 throw CommandFailure("--time: '\(time)' is not RFC 3339 (e.g. 2026-11-23T14:05:00Z)")
             }
@@ -64,24 +60,9 @@ struct DeployCommand: AsyncParsableCommand {
             if let commit { object["commit"] = commit }
             if let environment { object["environment"] = environment }
             if !changedFiles.isEmpty { object["changed_files"] = changedFiles }
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            }
-            request.httpBody = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            let (data, response): (Data, URLResponse)
-            do {
-                (data, response) = try await URLSession.shared.data(for: request)
-            } catch {
-                throw CommandFailure("\(url): \(error.localizedDescription)")
-            }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            let body = String(decoding: data, as: UTF8.self)
-            guard status == 200 else {
-                throw CommandFailure("\(url): HTTP \(status): \(body)")
-            }
+            _ = try await APIClient(server: server, token: token).send(
+                "POST", "/api/v1/deploys", json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            )
             print("recorded \(service) \(version) at \(object["time"] ?? "")")
         }
 

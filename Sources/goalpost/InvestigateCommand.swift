@@ -43,25 +43,9 @@ struct InvestigateCommand: AsyncParsableCommand {
             print(format == .markdown ? stored.markdown : stored.json)
             return
         }
-        let base = server ?? ProcessInfo.processInfo.environment["GOALPOST_URL"] ?? "http://127.0.0.1:4318"
         let escaped = incident.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? incident
-        let suffix = "/api/v1/incidents/\(escaped)/investigation" + (format == .markdown ? "?format=markdown" : "")
-        guard let url = URL(string: (base.hasSuffix("/") ? String(base.dropLast()) : base) + suffix), url.scheme != nil else {
-            throw CommandFailure("--server: '\(base)' is not a URL such as http://127.0.0.1:4318")
-        }
-        let (body, response): (Data, URLResponse)
-        do {
-            var request = URLRequest(url: url)
-            if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            }
-            (body, response) = try await URLSession.shared.data(for: request)
-        } catch {
-            throw CommandFailure("\(url): \(error.localizedDescription)")
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let text = String(decoding: body, as: UTF8.self)
-        guard status == 200 else { throw CommandFailure("\(url): HTTP \(status): \(text)") }
+        let path = "/api/v1/incidents/\(escaped)/investigation" + (format == .markdown ? "?format=markdown" : "")
+        let text = String(decoding: try await APIClient(server: server, token: token).send("GET", path), as: UTF8.self)
         print(text)
     }
 }

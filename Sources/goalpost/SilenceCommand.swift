@@ -22,28 +22,8 @@ struct SilenceCommand: AsyncParsableCommand {
 
         /// Sends one request and returns the body of a 2xx answer; anything else is a clear failure.
         func send(_ method: String, _ path: String, body: [String: Any]? = nil) async throws -> Data {
-            let base = server ?? ProcessInfo.processInfo.environment["GOALPOST_URL"] ?? "http://127.0.0.1:4318"
-            guard let url = URL(string: (base.hasSuffix("/") ? String(base.dropLast()) : base) + path), url.scheme != nil else {
-                throw CommandFailure("--server: '\(base)' is not a URL such as http://127.0.0.1:4318")
-            }
-            var request = URLRequest(url: url)
-            request.httpMethod = method
-            if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            }
-            if let body {
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-            }
-            let (data, response): (Data, URLResponse)
-            do {
-                (data, response) = try await URLSession.shared.data(for: request)
-            } catch {
-                throw CommandFailure("\(url): \(error.localizedDescription)")
-            }
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard (200..<300).contains(status) else { throw CommandFailure("\(url): HTTP \(status): \(String(decoding: data, as: UTF8.self))") }
-            return data
+            let json = try body.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+            return try await APIClient(server: server, token: token).send(method, path, json: json)
         }
     }
 

@@ -30,6 +30,35 @@ struct NotificationTests {
         }
     }
 
+    /// The stand-in receiver (scripts/testing/fake_receiver.py) on a free port; it exits when `stop` closes its stdin.
+    struct Receiver {
+        let process: Process
+        let input: Pipe
+        let port: Int
+        let log: URL
+
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        func stop() {
+            try? input.fileHandleForWriting.close()
+            process.terminate()
+        }
+    }
+
+    func startReceiver(in work: URL) throws -> Receiver {
+        let log = work.appendingPathComponent("received.jsonl")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
+        let output = Pipe(), input = Pipe()  // It exits when `input` closes (a pyenv shim may stand between it and terminate()).
+        process.standardOutput = output
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let port = try #require(Int(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        return Receiver(process: process, input: input, port: port, log: log)
+    }
+
     func waitFor(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -45,24 +74,10 @@ struct NotificationTests {
         let work = try temporaryDirectory("goalpost-notify")
         defer { try? FileManager.default.removeItem(at: work) }
 
-        // The receiver.
-        let log = work.appendingPathComponent("received.jsonl")
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
-        let receiverOut = Pipe()
-        let receiverIn = Pipe()  // The receiver exits when this closes (a pyenv shim may stand between it and terminate()).
-        receiver.standardOutput = receiverOut
-        receiver.standardInput = receiverIn
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
-        defer {
-            try? receiverIn.fileHandleForWriting.close()
-            receiver.terminate()
-        }
-        let portLine = receiverOut.fileHandleForReading.availableData
-        let receiverPort = try #require(Int(String(decoding: portLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        let hooks = "http://127.0.0.1:\(receiverPort)"
+        let receiver = try startReceiver(in: work)
+        defer { receiver.stop() }
+        let log = receiver.log
+        let hooks = receiver.base
 
         // A real Alertmanager on loopback, gossip off.
         let amPort = try freePort()
@@ -252,18 +267,10 @@ struct NotificationTests {
     func silence() async throws {
         let work = try temporaryDirectory("goalpost-silence")
         defer { try? FileManager.default.removeItem(at: work) }
-        let log = work.appendingPathComponent("received.jsonl")
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
-        let receiverOut = Pipe(), receiverIn = Pipe()
-        receiver.standardOutput = receiverOut
-        receiver.standardInput = receiverIn
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
-        defer { try? receiverIn.fileHandleForWriting.close(); receiver.terminate() }
-        let port = try #require(Int(String(decoding: receiverOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-
+        let receiver = try startReceiver(in: work)
+        defer { receiver.stop() }
+        let log = receiver.log
+        let port = receiver.port
         let config = work.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: serverConfig.appendingPathComponent("outcomes.yaml"), to: config.appendingPathComponent("outcomes.yaml"))
@@ -326,17 +333,10 @@ struct NotificationTests {
     func parentFolding() async throws {
         let work = try temporaryDirectory("goalpost-fold")
         defer { try? FileManager.default.removeItem(at: work) }
-        let log = work.appendingPathComponent("received.jsonl")
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        receiver.arguments = ["python3", TestPaths.repositoryRoot.appendingPathComponent("scripts/testing/fake_receiver.py").path, log.path]
-        let receiverOut = Pipe(), receiverIn = Pipe()
-        receiver.standardOutput = receiverOut
-        receiver.standardInput = receiverIn
-        receiver.standardError = FileHandle.nullDevice
-        try receiver.run()
-        defer { try? receiverIn.fileHandleForWriting.close(); receiver.terminate() }
-        let port = try #require(Int(String(decoding: receiverOut.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let receiver = try startReceiver(in: work)
+        defer { receiver.stop() }
+        let log = receiver.log
+        let port = receiver.port
         let config = work.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         // The journey (every shop route) is the parent of checkout; both fail together.

@@ -179,6 +179,18 @@ struct JSONScanner {
         return key
     }
 
+    /// Consumes `literal` when the input continues with exactly those bytes (after whitespace); otherwise
+    /// consumes nothing. A fast path for the member names OTLP writes in every attribute (`"key":"`), which
+    /// the general path would read as a string and then compare with each name it knows.
+    @inline(__always)
+    mutating func consume(_ literal: StaticString) -> Bool {
+        skipWhitespace()
+        let n = literal.utf8CodeUnitCount
+        guard pos + n <= end, bytesEqual(base + pos, literal.utf8Start, n) else { return false }
+        pos += n
+        return true
+    }
+
     /// After a member's value: true when another member follows, false at the end of the object.
     @inline(__always)
     mutating func nextMember() throws(DecodeFailure) -> Bool {

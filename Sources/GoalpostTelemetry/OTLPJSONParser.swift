@@ -533,7 +533,18 @@ struct OTLPJSONParser {
             var key = SymbolTable.empty
             var value = AttributeValue.string(SymbolTable.empty)
             if try scanner.beginObject() {
-                repeat {
+                // The shape every exporter writes, {"key":"…","value":{…}}, without reading the member names as
+                // strings; anything else (other order, whitespace inside, extra members) goes the general way.
+                var more = true
+                if scanner.consume("\"key\":\"") {
+                    key = intern(try scanner.readStringBody())
+                    more = try scanner.nextMember()
+                    if more, scanner.consume("\"value\":") {
+                        value = try parseAnyValue(depth: 0) ?? .string(SymbolTable.empty)
+                        more = try scanner.nextMember()
+                    }
+                }
+                while more {
                     let field = try scanner.readKey()
                     if field.equals("key") {
                         key = intern(try scanner.readString())
@@ -542,7 +553,8 @@ struct OTLPJSONParser {
                     } else {
                         try scanner.skipValue()
                     }
-                } while try scanner.nextMember()
+                    more = try scanner.nextMember()
+                }
             }
             pending.attributes.append(Attribute(key: key, value: value))
         } while try scanner.nextElement()
@@ -554,6 +566,11 @@ struct OTLPJSONParser {
     private mutating func parseAnyValue(depth: Int) throws(DecodeFailure) -> AttributeValue? {
         guard try scanner.beginObject() else { return nil }
         var result: AttributeValue?
+        // Most values are strings: read `"stringValue":"` as bytes, then the rest of the object the general way.
+        if scanner.consume("\"stringValue\":\"") {
+            result = .string(intern(try scanner.readStringBody()))
+            guard try scanner.nextMember() else { return result }
+        }
         repeat {
             let key = try scanner.readKey()
             if key.equals("stringValue") || key.equals("string_value") {

@@ -153,3 +153,30 @@ private extension String {
         return out
     }
 }
+
+/// Attributes in the shape exporters write take a byte-level fast path; every other shape must read the same.
+@Suite struct AttributeShapeTests {
+    private func attributes(_ list: String) throws -> [String] {
+        let text = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"s","attributes":["# + list + #"]}]}]}]}"#
+        return try decode(text).events.first?.attributes ?? []
+    }
+
+    @Test("compact, spaced, reordered, extra members, snake case, null key and mixed values all read alike")
+    func shapes() throws {
+        let expected = try attributes(#"{"key":"a","value":{"stringValue":"x"}},{"key":"n","value":{"intValue":"5"}}"#)
+        #expect(expected == [#"a="x""#, "n=5"])
+        let variants = [
+            #"{ "key": "a", "value": { "stringValue": "x" } }, {"key":"n","value":{"intValue":5}}"#,
+            #"{"value":{"stringValue":"x"},"key":"a"},{"value":{"intValue":"5"},"key":"n"}"#,
+            #"{"key":"a","other":1,"value":{"stringValue":"x"}},{"key":"n","value":{"intValue":"5"},"extra":[1,2]}"#,
+            #"{"key":"a","value":{"string_value":"x"}},{"key":"n","value":{"int_value":"5"}}"#,
+            #"{"key":"a","value":{"stringValue":"y","stringValue":"x"}},{"key":"n","value":{"stringValue":"z","intValue":"5"}}"#,
+            #"{"key":"\u0061","value":{"stringValue":"\u0078"}},{"key":"n","value":{"intValue":"5"}}"#,
+        ]
+        for variant in variants {
+            #expect(try attributes(variant) == expected, "\(variant)")
+        }
+        #expect(try attributes(#"{"key":null,"value":{"stringValue":"x"}}"#) == [#"="x""#])
+        #expect(try attributes(#"{"key":"a","value":{}}"#) == [#"a="""#])
+    }
+}

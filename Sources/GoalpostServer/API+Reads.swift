@@ -75,22 +75,7 @@ extension API {
     /// Every known customer (the definitions' directory merged with those recorded through the API).
     func customers() async -> Response {
         let answer: [CustomerSummary]? = await pipeline.read { view in
-            let statuses = view.engine.status(now: view.now)
-            var failing = [String: Int]()
-            var seen = Set<String>()
-            for status in statuses {
-                for scope in status.customers {
-                    guard let id = scope.scope.customer else { continue }
-                    seen.insert(id)
-                    if scope.firing != nil || scope.budgetRemaining < 0 { failing[id, default: 0] += 1 }
-                }
-            }
-            var summaries = view.directory.map { CustomerSummary(customer: $0, outcomesFailing: failing[$0.id] ?? 0, hasTraffic: seen.contains($0.id)) }
-            let known = Set(view.directory.map(\.id))
-            for id in seen.subtracting(known).sorted() {
-                summaries.append(CustomerSummary(customer: Customer(id: id), outcomesFailing: failing[id] ?? 0, hasTraffic: true))
-            }
-            return summaries.sorted { ($0.customer.arr ?? 0, $1.customer.id) > ($1.customer.arr ?? 0, $0.customer.id) }
+            CustomerSummary.all(view).sorted { ($0.customer.arr ?? 0, $1.customer.id) > ($1.customer.arr ?? 0, $0.customer.id) }
         }
         guard let answer else { return Self.unavailable() }
         return Self.json(.ok, answer)
@@ -370,6 +355,24 @@ struct CustomerSummary: Codable, Sendable {
     /// Outcomes where this customer's scope is firing or out of budget now.
     var outcomesFailing: Int
     var hasTraffic: Bool
+
+    /// Every customer of the directory and every customer seen in telemetry, with how many outcomes it fails.
+    static func all(_ view: IngestPipeline.EngineView) -> [CustomerSummary] {
+        var failing = [String: Int]()
+        var seen = Set<String>()
+        for status in view.engine.status(now: view.now) {
+            for scope in status.customers {
+                guard let id = scope.scope.customer else { continue }
+                seen.insert(id)
+                if scope.firing != nil || scope.budgetRemaining < 0 { failing[id, default: 0] += 1 }
+            }
+        }
+        var summaries = view.directory.map { CustomerSummary(customer: $0, outcomesFailing: failing[$0.id] ?? 0, hasTraffic: seen.contains($0.id)) }
+        for id in seen.subtracting(view.directory.map(\.id)).sorted() {
+            summaries.append(CustomerSummary(customer: Customer(id: id), outcomesFailing: failing[id] ?? 0, hasTraffic: true))
+        }
+        return summaries
+    }
 }
 
 struct CustomerOutcomeStatus: Codable, Sendable {

@@ -71,7 +71,6 @@ extension API {
             var recent: [SeriesPoint]
             var heatmap: [HeatmapRow]
             var heatmapTimes: [Int64]
-            var windowStart: Int64
             var now: Int64
         }
         guard let found: PageData? = await pipeline.read({ (view) -> PageData? in
@@ -87,7 +86,7 @@ extension API {
             let heatStep = 15 * minute
             let heatmap = view.engine.heatmap(outcome: name, from: now - day, to: now, step: heatStep, limit: 30) ?? []
             let times = Array(stride(from: now - day + heatStep, through: now, by: Int(heatStep)))
-            return PageData(definition: definition, status: status, burnDown: burnDown, recent: recent, heatmap: heatmap, heatmapTimes: times, windowStart: windowStart, now: now)
+            return PageData(definition: definition, status: status, burnDown: burnDown, recent: recent, heatmap: heatmap, heatmapTimes: times, now: now)
         }) else { return Self.htmlPage(.serviceUnavailable, title: "Unavailable", body: "<p>The server is shutting down.</p>") }
         guard let data = found else {
             return Self.htmlPage(.notFound, title: "Not found", body: "<h1>No outcome named “\(HTML.escape(name))”</h1><p><a href=\"/\">All outcomes</a></p>")
@@ -139,22 +138,12 @@ extension API {
     // MARK: Customers
 
     func customersPage() async -> Page {
-        guard let list: [(Customer, Int, Bool)] = await pipeline.read({ view in
-            var failing = [String: Int]()
-            var seen = Set<String>()
-            for status in view.engine.status(now: view.now) {
-                for scope in status.customers {
-                    guard let id = scope.scope.customer else { continue }
-                    seen.insert(id)
-                    if scope.firing != nil || scope.budgetRemaining < 0 { failing[id, default: 0] += 1 }
-                }
-            }
-            var rows = view.directory.map { ($0, failing[$0.id] ?? 0, seen.contains($0.id)) }
-            for id in seen.subtracting(view.directory.map(\.id)).sorted() { rows.append((Customer(id: id), failing[id] ?? 0, true)) }
-            return rows.sorted { ($0.1, $0.0.arr ?? 0, $1.0.id) > ($1.1, $1.0.arr ?? 0, $0.0.id) }
+        guard let list: [CustomerSummary] = await pipeline.read({ view in
+            CustomerSummary.all(view).sorted { ($0.outcomesFailing, $0.customer.arr ?? 0, $1.customer.id) > ($1.outcomesFailing, $1.customer.arr ?? 0, $0.customer.id) }
         }) else { return Self.htmlPage(.serviceUnavailable, title: "Unavailable", body: "<p>The server is shutting down.</p>") }
         var body = "<h1>Customers</h1><p class=\"lead\">Failing customers first, then by ARR.</p><div class=\"panel\"><table><thead><tr><th>Customer</th><th>Tier</th><th class=\"num\">ARR</th><th>Region</th><th class=\"num\">Outcomes failing</th></tr></thead><tbody>"
-        for (customer, failing, traffic) in list {
+        for summary in list {
+            let (customer, failing, traffic) = (summary.customer, summary.outcomesFailing, summary.hasTraffic)
             body += "<tr><td><span class=\"dot \(failing > 0 ? "bad" : traffic ? "ok" : "warn")\"></span><a href=\"/customers/\(HTML.segment(customer.id))\">\(HTML.escape(customer.name ?? customer.id))</a></td>"
             body += "<td>\(HTML.escape(customer.tier ?? "—"))</td><td class=\"num\">\(HTML.money(customer.arr))</td><td>\(HTML.escape(customer.region ?? "—"))</td><td class=\"num \(failing > 0 ? "bad" : "")\">\(failing)</td></tr>"
         }

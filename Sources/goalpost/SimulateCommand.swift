@@ -4,18 +4,29 @@ import GoalpostModel
 import GoalpostSimulation
 
 /// `goalpost simulate`: the seeded B2B SaaS simulator as a recorded-telemetry generator.
-struct SimulateCommand: ParsableCommand {
+struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Simulate a B2B SaaS (customers, services, deploys, a fault) and write its telemetry as OTLP/JSON lines.",
+        abstract: "Simulate a B2B SaaS (customers, services, deploys, a fault): write its telemetry as OTLP/JSON lines, or send it live.",
         discussion: """
-        Writes FILE (OTLP/JSON lines, the Collector file exporter's shape) and, beside it, FILE.deploys.json, \
-        FILE.onsets.json and FILE.customers.json for `goalpost backtest --deploys/--onsets/--customers`.
+        With --out, writes FILE (OTLP/JSON lines, the Collector file exporter's shape) and, beside it, FILE.deploys.json, \
+        FILE.onsets.json and FILE.customers.json for `goalpost backtest --deploys/--onsets/--customers`. \
+        With --target, sends the telemetry in real time to any OTLP/HTTP receiver (a running goalpost serve, a Collector) \
+        for --duration, at about --rate spans a second, and prints what was accepted.
         """
     )
 
     @Option(help: "Where to write the recorded telemetry (OTLP/JSON lines).")
-    var out: String
+    var out: String?
+
+    @Option(help: "Send live instead: an OTLP/HTTP receiver's base URL, e.g. http://127.0.0.1:4318.")
+    var target: String?
+
+    @Option(help: "With --target: about this many spans a second (default: the simulated traffic at --scale).")
+    var rate: Double?
+
+    @Option(help: "With --target: an API token with the ingest scope. Env: GOALPOST_TOKEN.")
+    var token: String?
 
     @Option(help: "The seed; the same seed writes the same bytes.")
     var seed: UInt64 = 0
@@ -23,8 +34,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The injected fault: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: String = Fault.ssoDeploy.rawValue
 
-    @Option(help: "How long to simulate (e.g. 6h, 1d, 7d).")
-    var duration: String = "1d"
+    @Option(help: "How long to simulate (e.g. 6h, 1d, 7d); with --target, how long to send (e.g. 1m).")
+    var duration: String?
 
     @Option(help: "Traffic multiplier (1 is about 700k spans a day).")
     var scale: Double = 1
@@ -36,18 +47,34 @@ struct SimulateCommand: ParsableCommand {
         guard Fault(rawValue: fault) != nil else {
             throw ValidationError("--fault '\(fault)' is not one of \(Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let span = TimeSpan(parsing: duration), span >= .minutes(1) else {
-            throw ValidationError("--duration '\(duration)' is not a duration of at least a minute (e.g. 6h, 1d)")
+        guard (out == nil) != (target == nil) else { throw ValidationError("give --out FILE or --target URL (one of them)") }
+        let minimum = target == nil ? TimeSpan.minutes(1) : TimeSpan.seconds(1)
+        if let duration, !(TimeSpan(parsing: duration).map { $0 >= minimum } ?? false) {
+            throw ValidationError("--duration '\(duration)' is not a duration of at least \(minimum) (e.g. 6h, 1d\(target == nil ? "" : ", 30s"))")
         }
+        if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
         guard scale > 0, scale <= 1000 else { throw ValidationError("--scale must be above 0 and at most 1000") }
         if let start, Timestamp.parse(start) == nil {
             throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-16T00:00:00Z")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var configuration = SimulationConfiguration(seed: seed, fault: Fault(rawValue: fault) ?? .ssoDeploy, trafficScale: scale)
-        configuration.duration = TimeSpan(parsing: duration) ?? .days(1)
+        if let target {
+            let live = LiveSimulation(configuration: configuration, target: target, rate: rate, token: token,
+                                      duration: duration.flatMap(TimeSpan.init(parsing:)) ?? .minutes(1))
+            let started = Date()
+            let summary = try await live.run()
+            let seconds = max(0.001, Date().timeIntervalSince(started))
+            print("sent \(summary.spans) spans in \(summary.requests) requests over \(String(format: "%.1f", seconds)) s "
+                + "(\(Int(Double(summary.spans) / seconds)) spans/s): accepted \(summary.accepted), rejected \(summary.rejected), failed requests \(summary.failed)")
+            for failure in summary.failures { FileHandle.standardError.write(Data("failed: \(failure)\n".utf8)) }
+            if summary.failed > 0 { throw ExitCode(1) }
+            return
+        }
+        guard let out else { return }
+        configuration.duration = duration.flatMap(TimeSpan.init(parsing:)) ?? .days(1)
         if let start, let nanos = Timestamp.parse(start) { configuration.startUnixNano = nanos }
         let showProgress = configuration.duration >= .hours(6)
         let summary = try RecordedDayWriter.write(configuration, to: out) { fraction in

@@ -216,3 +216,30 @@ struct APITests {
         for signal in ["traces", "logs", "metrics"] { #expect(paths["/v1/\(signal)"]?["post"] != nil) }
     }
 }
+
+/// `goalpost simulate --target`: the simulator as a live OTLP/HTTP load generator against a running server.
+@Suite("Live simulation", .serialized)
+struct LiveSimulationTests {
+    @Test("simulate --target sends in real time at about the asked rate; every span it counts as accepted, the server counted")
+    func againstServe() async throws {
+        let data = try temporaryDirectory("goalpost-simulate-live")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try ServerProcess.start(config: TestPaths.examples, data: data)
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let run = try runCommand(binary, ["simulate", "--target", server.baseURL, "--rate", "3000", "--duration", "5s", "--fault", "none"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        // "sent N spans in R requests over T s (S spans/s): accepted A, rejected 0, failed requests 0"
+        let numbers = run.stdout.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+        #expect(numbers.count >= 7, "\(run.stdout)")
+        let sent = numbers.first ?? 0, rate = numbers.count > 3 ? numbers[3] : 0, accepted = numbers.count > 4 ? numbers[4] : -1
+        #expect(sent > 5_000 && accepted == sent && run.stdout.hasSuffix("rejected 0, failed requests 0\n"), "\(run.stdout)")
+        #expect(rate > 1_500 && rate < 6_000, "about 3000 spans/s: \(run.stdout)")
+        let metrics = try await server.request("GET", "/metrics").text
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"goalpost_otlp_items_total{signal="traces",result="accepted"}"#) }
+        #expect(line.flatMap { Double($0.split(separator: " ").last ?? "") } == sent, "\(line ?? "no accepted count")")
+        #expect(server.stop() == 0)
+
+        let both = try runCommand(binary, ["simulate", "--target", server.baseURL, "--out", "/tmp/x.jsonl"])
+        #expect(both.status != 0 && both.stderr.contains("give --out FILE or --target URL"))
+    }
+}

@@ -59,6 +59,15 @@ struct NotificationTests {
         return Receiver(process: process, input: input, port: port, log: log)
     }
 
+    /// A definitions folder: the server fixtures' outcomes plus `yaml` (targets, policies, runbooks).
+    func definitions(in work: URL, _ yaml: String) throws -> URL {
+        let config = work.appendingPathComponent("config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: serverConfig.appendingPathComponent("outcomes.yaml"), to: config.appendingPathComponent("outcomes.yaml"))
+        try yaml.write(to: config.appendingPathComponent("notify.yaml"), atomically: true, encoding: .utf8)
+        return config
+    }
+
     func waitFor(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -97,10 +106,7 @@ struct NotificationTests {
         }
 
         // Definitions: the server fixtures plus targets, a policy and runbooks.
-        let config = work.appendingPathComponent("config")
-        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: serverConfig.appendingPathComponent("outcomes.yaml"), to: config.appendingPathComponent("outcomes.yaml"))
-        try """
+        let config = try definitions(in: work, """
         apiVersion: goalpost/v1
         kind: NotificationTarget
         metadata: {name: team-slack}
@@ -160,7 +166,7 @@ struct NotificationTests {
           match: {outcome: checkout}
           action: {command: {program: echo, args: ["handled", "{incident}", "{outcome}"]}}
           automatic: true
-        """.write(to: config.appendingPathComponent("notifications.yaml"), atomically: true, encoding: .utf8)
+        """)
 
         let binary = try #require(TestPaths.builtProduct("goalpost"))
         let lint = try runCommand(binary, ["lint", config.path])
@@ -271,10 +277,7 @@ struct NotificationTests {
         defer { receiver.stop() }
         let log = receiver.log
         let port = receiver.port
-        let config = work.appendingPathComponent("config")
-        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: serverConfig.appendingPathComponent("outcomes.yaml"), to: config.appendingPathComponent("outcomes.yaml"))
-        try """
+        let config = try definitions(in: work, """
         apiVersion: goalpost/v1
         kind: NotificationTarget
         metadata: {name: team-slack}
@@ -284,7 +287,7 @@ struct NotificationTests {
         kind: EscalationPolicy
         metadata: {name: everyone}
         spec: {steps: [{severity: ticket, targets: [team-slack]}]}
-        """.write(to: config.appendingPathComponent("notify.yaml"), atomically: true, encoding: .utf8)
+        """)
         let server = try ServerProcess.start(config: config, data: work.appendingPathComponent("data"), arguments: ["--tick-interval", "1s"])
         let binary = try #require(TestPaths.builtProduct("goalpost"))
         let created = try runCommand(binary, ["silence", "create", "--server", server.baseURL, "--customer", "acme", "--for", "2h",

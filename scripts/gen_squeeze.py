@@ -27,7 +27,49 @@ import os
 import random
 
 
-def generate(out, dims, depths, noises, instances, seed):
+class Ripple:
+    """The default mode: disjoint causes, each lowering all its leaves by one magnitude in [0.2, 0.9]."""
+
+    @staticmethod
+    def overlaps(causes, element):
+        # Two elements overlap unless they differ on a shared dimension.
+        return any(all(other.get(c, v) == v for c, v in element.items()) for other, _ in causes)
+
+    @staticmethod
+    def change(rng):
+        return rng.uniform(0.2, 0.9)
+
+    @staticmethod
+    def real(rng, leaf, p, causes, noise):
+        real = p * (1 + rng.gauss(0, noise)) if noise > 0 else p
+        for element, m in causes:
+            if all(leaf[c] == v for c, v in element.items()):
+                real = p * (1 - m) * (1 + rng.gauss(0, noise)) if noise > 0 else p * (1 - m)
+        return real
+
+
+class Uneven:
+    """The hard mode: causes may overlap (not repeat), a third of them raise their leaves, and each leaf under a
+    cause is hit with probability 0.8 by the cause's change x 0.5-1.5 (off the ripple effect)."""
+
+    @staticmethod
+    def overlaps(causes, element):
+        return any(other == element for other, _ in causes)
+
+    @staticmethod
+    def change(rng):
+        return rng.uniform(0.2, 1.0) if rng.random() < 1 / 3 else -rng.uniform(0.2, 0.9)
+
+    @staticmethod
+    def real(rng, leaf, p, causes, noise):
+        factor = 1.0
+        for element, change in causes:
+            if all(leaf[c] == v for c, v in element.items()) and rng.random() < 0.8:
+                factor *= max(0.0, 1 + change * rng.uniform(0.5, 1.5))
+        return p * factor * (1 + rng.gauss(0, noise)) if noise > 0 else p * factor
+
+
+def generate(out, dims, depths, noises, instances, seed, mode=Ripple):
     rng = random.Random(seed)
     names = list(dims)
     leaves = [[]]
@@ -42,68 +84,21 @@ def generate(out, dims, depths, noises, instances, seed):
                 timestamp = 1_600_000_000 + 300 * k
                 predict = [round(math.exp(rng.gauss(2.0, 1.2)), 2) for _ in leaves]
                 total = sum(predict)
-                causes = []
+                causes = []  # (element, change)
                 for _ in range(rng.randint(1, 3)):
                     for _attempt in range(200):
                         cols = sorted(rng.sample(range(len(names)), depth))
                         element = {c: f"{names[c]}{rng.randint(1, dims[names[c]])}" for c in cols}
-                        # Disjoint: two elements overlap unless they differ on a shared dimension.
-                        if any(all(other.get(c, v) == v for c, v in element.items()) for other, _ in causes):
+                        if mode.overlaps(causes, element):
                             continue
                         share = sum(p for leaf, p in zip(leaves, predict) if all(leaf[c] == v for c, v in element.items()))
                         if share >= 0.001 * total:
-                            causes.append((element, rng.uniform(0.2, 0.9)))
+                            causes.append((element, mode.change(rng)))
                             break
                 with open(os.path.join(folder, f"{timestamp}.csv"), "w") as f:
                     f.write(",".join(names) + ",real,predict\n")
                     for leaf, p in zip(leaves, predict):
-                        real = p * (1 + rng.gauss(0, noise)) if noise > 0 else p
-                        for element, m in causes:
-                            if all(leaf[c] == v for c, v in element.items()):
-                                real = p * (1 - m) * (1 + rng.gauss(0, noise)) if noise > 0 else p * (1 - m)
-                        f.write(",".join(leaf) + f",{max(0.0, real):.2f},{p:.2f}\n")
-                notation = ";".join("&".join(f"{names[c]}={v}" for c, v in sorted(e.items())) for e, _ in causes)
-                rows.append(f"{timestamp},{notation}")
-            with open(os.path.join(folder, "injection_info.csv"), "w") as f:
-                f.write("timestamp,set\n" + "\n".join(rows) + "\n")
-
-
-def generate_hard(out, dims, depths, noises, instances, seed):
-    """As `generate`, but causes may overlap, rise as well as drop, and move their leaves only roughly alike."""
-    rng = random.Random(seed)
-    names = list(dims)
-    leaves = [[]]
-    for name in names:
-        leaves = [leaf + [f"{name}{v}"] for leaf in leaves for v in range(1, dims[name] + 1)]
-    for depth in depths:
-        for noise in noises:
-            folder = os.path.join(out, f"d{depth}_n{noise}")
-            os.makedirs(folder, exist_ok=True)
-            rows = []
-            for k in range(instances):
-                timestamp = 1_600_000_000 + 300 * k
-                predict = [round(math.exp(rng.gauss(2.0, 1.2)), 2) for _ in leaves]
-                total = sum(predict)
-                causes = []  # (element, signed magnitude: < 0 lowers, > 0 raises)
-                for _ in range(rng.randint(1, 3)):
-                    for _attempt in range(200):
-                        cols = sorted(rng.sample(range(len(names)), depth))
-                        element = {c: f"{names[c]}{rng.randint(1, dims[names[c]])}" for c in cols}
-                        if any(other == element for other, _ in causes):
-                            continue
-                        share = sum(p for leaf, p in zip(leaves, predict) if all(leaf[c] == v for c, v in element.items()))
-                        if share >= 0.001 * total:
-                            change = rng.uniform(0.2, 1.0) if rng.random() < 1 / 3 else -rng.uniform(0.2, 0.9)
-                            causes.append((element, change))
-                            break
-                with open(os.path.join(folder, f"{timestamp}.csv"), "w") as f:
-                    f.write(",".join(names) + ",real,predict\n")
-                    for leaf, p in zip(leaves, predict):
-                        factor = 1.0
-                        for element, change in causes:
-                            if all(leaf[c] == v for c, v in element.items()) and rng.random() < 0.8:
-                                factor *= max(0.0, 1 + change * rng.uniform(0.5, 1.5))
-                        real = p * factor * (1 + rng.gauss(0, noise)) if noise > 0 else p * factor
+                        real = mode.real(rng, leaf, p, causes, noise)
                         f.write(",".join(leaf) + f",{max(0.0, real):.2f},{p:.2f}\n")
                 notation = ";".join("&".join(f"{names[c]}={v}" for c, v in sorted(e.items())) for e, _ in causes)
                 rows.append(f"{timestamp},{notation}")
@@ -123,7 +118,7 @@ def main():
     if args.hard:
         dims = {"a": 5, "b": 4, "c": 6} if args.small else {"a": 10, "b": 12, "c": 8, "d": 20}
         depths, noises = ([1, 2], [0.05]) if args.small else ([1, 2, 3], [0.0, 0.05, 0.1, 0.2])
-        generate_hard(args.out, dims, depths, noises, 4 if args.small else args.instances, args.seed)
+        generate(args.out, dims, depths, noises, 4 if args.small else args.instances, args.seed, Uneven)
     elif args.small:
         generate(args.out, {"a": 5, "b": 4, "c": 6}, [1, 2], [0.05], 4, args.seed)
     else:

@@ -59,6 +59,21 @@ struct NotificationTests {
         return Receiver(process: process, input: input, port: port, log: log)
     }
 
+    /// A Slack target and a policy that sends it every incident (tickets and pages).
+    static func slackForEveryone(port: Int) -> String {
+        """
+        apiVersion: goalpost/v1
+        kind: NotificationTarget
+        metadata: {name: team-slack}
+        spec: {slack: {webhookURL: "http://127.0.0.1:\(port)/slack"}}
+        ---
+        apiVersion: goalpost/v1
+        kind: EscalationPolicy
+        metadata: {name: everyone}
+        spec: {steps: [{severity: ticket, targets: [team-slack]}]}
+        """
+    }
+
     /// A definitions folder: the server fixtures' outcomes plus `yaml` (targets, policies, runbooks).
     func definitions(in work: URL, _ yaml: String) throws -> URL {
         let config = work.appendingPathComponent("config")
@@ -277,17 +292,7 @@ struct NotificationTests {
         defer { receiver.stop() }
         let log = receiver.log
         let port = receiver.port
-        let config = try definitions(in: work, """
-        apiVersion: goalpost/v1
-        kind: NotificationTarget
-        metadata: {name: team-slack}
-        spec: {slack: {webhookURL: "http://127.0.0.1:\(port)/slack"}}
-        ---
-        apiVersion: goalpost/v1
-        kind: EscalationPolicy
-        metadata: {name: everyone}
-        spec: {steps: [{severity: ticket, targets: [team-slack]}]}
-        """)
+        let config = try definitions(in: work, Self.slackForEveryone(port: port))
         let server = try ServerProcess.start(config: config, data: work.appendingPathComponent("data"), arguments: ["--tick-interval", "1s"])
         let binary = try #require(TestPaths.builtProduct("goalpost"))
         let created = try runCommand(binary, ["silence", "create", "--server", server.baseURL, "--customer", "acme", "--for", "2h",
@@ -343,7 +348,7 @@ struct NotificationTests {
         let config = work.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         // The journey (every shop route) is the parent of checkout; both fail together.
-        try """
+        try ("""
         apiVersion: goalpost/v1
         kind: Outcome
         metadata: {name: shop-journey}
@@ -363,16 +368,7 @@ struct NotificationTests {
           objective: 99.9%
           window: 30d
         ---
-        apiVersion: goalpost/v1
-        kind: NotificationTarget
-        metadata: {name: team-slack}
-        spec: {slack: {webhookURL: "http://127.0.0.1:\(port)/slack"}}
-        ---
-        apiVersion: goalpost/v1
-        kind: EscalationPolicy
-        metadata: {name: everyone}
-        spec: {steps: [{severity: ticket, targets: [team-slack]}]}
-        """.write(to: config.appendingPathComponent("journey.yaml"), atomically: true, encoding: .utf8)
+        """ + "\n" + Self.slackForEveryone(port: port)).write(to: config.appendingPathComponent("journey.yaml"), atomically: true, encoding: .utf8)
         let server = try ServerProcess.start(config: config, data: work.appendingPathComponent("data"), arguments: ["--tick-interval", "1s"])
         _ = try await server.request("POST", "/v1/traces", headers: json, body: Requests.tracesJSON(Requests.spans(40, customer: "acme", errors: 40)))
         var records: [[String: Any]] = []

@@ -555,8 +555,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         }.map(\.element)
     }
 
-    /// How many parents above each outcome (0 for a top-level outcome).
-    private var outcomeDepths: [String: Int] {
+    /// How many parents above each outcome (0 for a top-level outcome); the catalog does not change.
+    private lazy var outcomeDepths: [String: Int] = {
         let parents = Dictionary(catalog.outcomes.compactMap { o in o.parent.map { (o.name, $0) } }, uniquingKeysWith: { a, _ in a })
         var depths: [String: Int] = [:]
         for outcome in catalog.outcomes {
@@ -569,7 +569,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             depths[outcome.name] = level
         }
         return depths
-    }
+    }()
 
     /// Investigates as the tick's actions call for; returns the investigations that changed.
     @discardableResult

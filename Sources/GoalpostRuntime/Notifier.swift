@@ -64,6 +64,8 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         var alertmanagerSentAt: Int64 = .min
     }
     private var tracked: [String: Tracked] = [:]
+    /// The silences running when the input being handled arrived (read once per input, not per target).
+    private var silences: [Silence] = []
     private var sentTimes: [String: [Int64]] = [:]
     private var queues: [String: AsyncStream<Delivery>.Continuation] = [:]
     private var workers: [Task<Void, Never>] = []
@@ -105,6 +107,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
     // MARK: Planning
 
     private func handle(_ input: Input) async {
+        silences = (try? store.silences(endingAfter: IngestPipeline.systemClock())) ?? []
         switch input {
         case .event(let kind, let incident, let investigation, let by):
             var state = tracked[incident.id] ?? Tracked(incident: incident)
@@ -203,7 +206,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         let now = IngestPipeline.systemClock()
         // A silence holds back everything about the incidents it covers (a resolution still reaches the targets
         // that heard of the incident before the silence began).
-        if event != .resolved, let silence = ((try? store.silences(endingAfter: now)) ?? []).first(where: { $0.covers(incident, at: now) }) {
+        if event != .resolved, let silence = silences.first(where: { $0.covers(incident, at: now) }) {
             record(id, name, event.rawValue, .suppressed, "silenced by \(silence.id) until \(Timestamp.format(silence.endsAt)): \(silence.reason)")
             return
         }

@@ -10,33 +10,17 @@ public struct OTLPJSONWriter: Sendable {
 
     /// Appends one JSON line per service that has spans in `spans`.
     public func appendLines(for spans: [SpanRecord], to out: inout [UInt8]) {
-        let roster = simulator.configuration.roster
-        // Group: service → resource (version, region) → span indexes, in first-seen order for stable output.
-        var services: [String] = []
-        var groups: [String: [ResourceKey: [Int]]] = [:]
-        var resourceOrder: [String: [ResourceKey]] = [:]
-        for (index, span) in spans.enumerated() {
-            let route = roster.routes[Int(span.route)]
-            let key = ResourceKey(version: span.version, region: roster.customers[Int(span.customer)].customer.region ?? "")
-            if groups[route.service] == nil {
-                services.append(route.service)
-                groups[route.service] = [:]
-                resourceOrder[route.service] = []
-            }
-            if groups[route.service]?[key] == nil { resourceOrder[route.service]?.append(key) }
-            groups[route.service]?[key, default: []].append(index)
-        }
-        for service in services {
+        for request in SpanGrouping(spans: spans, roster: simulator.configuration.roster).requests {
             out += Array(#"{"resourceSpans":["#.utf8)
-            for (resourceNumber, key) in (resourceOrder[service] ?? []).enumerated() {
+            for (resourceNumber, resource) in request.resources.enumerated() {
                 if resourceNumber > 0 { out.append(UInt8(ascii: ",")) }
                 out += Array(#"{"resource":{"attributes":["#.utf8)
-                appendAttribute("service.name", string: service, to: &out, first: true)
-                appendAttribute("service.version", string: simulator.versions[Int(key.version)], to: &out)
+                appendAttribute("service.name", string: request.service, to: &out, first: true)
+                appendAttribute("service.version", string: simulator.versions[Int(resource.key.version)], to: &out)
                 appendAttribute("deployment.environment.name", string: "production", to: &out)
-                appendAttribute("cloud.region", string: key.region, to: &out)
+                appendAttribute("cloud.region", string: resource.key.region, to: &out)
                 out += Array(#"]},"scopeSpans":[{"scope":{"name":"goalpost-simulator","version":"1"},"spans":["#.utf8)
-                for (spanNumber, index) in (groups[service]?[key] ?? []).enumerated() {
+                for (spanNumber, index) in resource.spans.enumerated() {
                     if spanNumber > 0 { out.append(UInt8(ascii: ",")) }
                     appendSpan(spans[index], to: &out)
                 }
@@ -44,11 +28,6 @@ public struct OTLPJSONWriter: Sendable {
             }
             out += Array("]}\n".utf8)
         }
-    }
-
-    private struct ResourceKey: Hashable {
-        var version: Int16
-        var region: String
     }
 
     private func appendSpan(_ span: SpanRecord, to out: inout [UInt8]) {

@@ -3,8 +3,9 @@ import GoalpostSimulation
 import GoalpostTelemetry
 import Testing
 
-/// The simulator's two outputs agree: writing OTLP/JSON and decoding it gives the events the simulator
-/// makes directly, so the demo (direct events) and a backtest of a recorded file see the same data.
+/// The simulator's outputs agree: writing OTLP/JSON or OTLP protobuf and decoding it gives the events the
+/// simulator makes directly, so the demo (protobuf through the live pipeline), a recorded file's backtest (JSON)
+/// and the direct replay see the same data.
 struct RecordedEquivalenceTests {
     struct Collector: TelemetrySink {
         var events: [Event] = []
@@ -30,15 +31,19 @@ struct RecordedEquivalenceTests {
         ].joined(separator: "|")
     }
 
-    @Test("decoding the simulator's OTLP/JSON gives exactly the events it makes directly, across the SSO fault")
-    func jsonMatchesDirect() throws {
+    enum Encoding: String, CaseIterable { case json, protobuf }
+
+    @Test("decoding the simulator's OTLP gives exactly the events it makes directly, across the SSO fault", arguments: Encoding.allCases)
+    func encodedMatchesDirect(_ encoding: Encoding) throws {
         // 14:00–14:20 of the default day: before and after the 14:05 deploy that breaks SSO.
         let configuration = SimulationConfiguration(seed: 11, startUnixNano: SimulationConfiguration.defaultStart + TimeSpan.hours(14).nanoseconds, duration: .minutes(20))
         var simulator = Simulator(configuration: configuration)
         var directSymbols = SymbolTable()
         let maker = SimulatedEventMaker(simulator: simulator, symbols: &directSymbols)
         let writer = OTLPJSONWriter(simulator: simulator)
+        let protobufWriter = OTLPProtobufWriter(simulator: simulator)
         var decoder = OTLPJSONDecoder()
+        var protobufDecoder = OTLPProtobufDecoder()
         var decodedSymbols = SymbolTable()
         var collector = Collector()
         var direct: [String] = []
@@ -47,11 +52,21 @@ struct RecordedEquivalenceTests {
         while simulator.nextMinute(into: &spans) {
             direct += spans.map { Self.render(maker.event($0), directSymbols) }
             errors += spans.count { $0.isError }
-            var bytes: [UInt8] = []
-            writer.appendLines(for: spans, to: &bytes)
-            for line in bytes.split(separator: 0x0A) {
-                _ = try Array(line).withUnsafeBytes { buffer in
-                    try decoder.decode(buffer, symbols: &decodedSymbols, into: &collector)
+            switch encoding {
+            case .json:
+                var bytes: [UInt8] = []
+                writer.appendLines(for: spans, to: &bytes)
+                for line in bytes.split(separator: 0x0A) {
+                    _ = try Array(line).withUnsafeBytes { buffer in
+                        try decoder.decode(buffer, symbols: &decodedSymbols, into: &collector)
+                    }
+                }
+            case .protobuf:
+                for request in protobufWriter.requests(for: spans) {
+                    let summary = try request.withUnsafeBytes { buffer in
+                        try protobufDecoder.decode(buffer, kind: .traces, symbols: &decodedSymbols, into: &collector)
+                    }
+                    #expect(summary.skippedDataPoints == 0)
                 }
             }
         }

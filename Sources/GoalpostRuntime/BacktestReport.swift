@@ -148,8 +148,15 @@ public struct BacktestReport: Sendable, Encodable {
             if latest[incident.id] == nil { order.append(incident.id) }
             latest[incident.id] = incident
         }
-        let incidents = order.compactMap { latest[$0] }.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
+        return make(incidents: order.compactMap { latest[$0] }, replay: replay, onsets: onsets, deploys: deploys, investigations: investigations)
+    }
 
+    /// Builds the report from the last state of each incident (a live pipeline's store, for the demo), matched
+    /// to the known onsets as a backtest matches them.
+    public static func make(
+        incidents: [Incident], replay: Replay, onsets: [KnownOnset], deploys: [Deploy], investigations: [String: Investigation] = [:]
+    ) -> BacktestReport {
+        let incidents = incidents.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
         var entries = incidents.map { Entry(incident: $0, detectionDelaySeconds: nil, onset: nil, investigation: investigations[$0.id]) }
         var results: [OnsetResult] = []
         for (onsetIndex, onset) in onsets.enumerated() {

@@ -87,6 +87,10 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         public let catalog: Catalog
         public let directory: [Customer]
         public let now: Int64
+        /// The latest investigation of each open incident, and of those the latest tick resolved.
+        public let investigations: [String: Investigation]
+        /// How long each investigation so far took (for `goalpost demo --timings`).
+        public let investigationDurations: [Duration]
     }
 
     /// How a job ended.
@@ -137,6 +141,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     private let minuteTierHours: Int64
     /// Investigates incidents as they open, are refreshed and resolve (deploys come from the store).
     private var investigations: IncidentInvestigations
+    /// The last investigations of the incidents the latest tick resolved.
+    private var justResolved: [String: Investigation] = [:]
     private var deploysLoadedAt: Int64?
     /// Tells people about incidents, after they are stored.
     private let notifier: Notifier?
@@ -385,7 +391,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             let afterTick = engine.commit()
             append(afterTick, to: &write)
             let investigated = investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
-            if notifier != nil { collectNotices(actions: actions, investigated: investigated) }
+            if notifier != nil { collectNotices(actions: actions, investigated: investigated, now: now) }
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -496,11 +502,13 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         case .status:
             return .statuses(engine.status(now: clock()))
         case .read(let body):
-            return .value(body(EngineView(engine: engine, symbols: symbols, catalog: catalog, directory: directory, now: clock())))
+            return .value(body(EngineView(
+                engine: engine, symbols: symbols, catalog: catalog, directory: directory, now: clock(),
+                investigations: investigations.results.merging(justResolved) { open, _ in open }, investigationDurations: investigations.durations)))
         case .note(let note):
             write.notes.append(note)
             if note.acknowledgedAt != nil, let incident = engine.openIncidents.first(where: { $0.id == note.incident }) {
-                pendingNotices.append(.event(.acknowledged, incident, investigations.results[incident.id], by: note.acknowledgedBy))
+                pendingNotices.append(.event(.acknowledged, incident, investigations.results[incident.id], by: note.acknowledgedBy, at: clock()))
             }
             return .accepted(accepted: 1, rejected: 0, message: "")
         case .resolve(let id, let by):
@@ -513,7 +521,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             log(action)
             let latest = investigations.results[id]
             investigate(after: [action], samples: [], now: now, into: &write)
-            if notifier != nil { pendingNotices.append(.event(.resolved, incident, latest, by: by)) }
+            if notifier != nil { pendingNotices.append(.event(.resolved, incident, latest, by: by, at: now)) }
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -524,31 +532,31 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     /// Runs the investigations a tick calls for and adds them to the batch.
     /// What the notifier hears about a tick's actions: openings and escalations with their investigation,
     /// resolutions, and new investigations of incidents that stay open.
-    private func collectNotices(actions: [IncidentAction], investigated: [String: Investigation]) {
+    private func collectNotices(actions: [IncidentAction], investigated: [String: Investigation], now: Int64) {
         var announced = Set<String>()
         for action in actions {
             switch action {
             case .open(let incident):
-                pendingNotices.append(.event(.opened, incident, investigated[incident.id], by: nil))
+                pendingNotices.append(.event(.opened, incident, investigated[incident.id], by: nil, at: now))
                 announced.insert(incident.id)
             case .escalate(let incident, _):
-                pendingNotices.append(.event(.escalated, incident, investigated[incident.id], by: nil))
+                pendingNotices.append(.event(.escalated, incident, investigated[incident.id], by: nil, at: now))
                 announced.insert(incident.id)
             case .resolve(let incident):
-                pendingNotices.append(.event(.resolved, incident, investigated[incident.id], by: nil))
+                pendingNotices.append(.event(.resolved, incident, investigated[incident.id], by: nil, at: now))
                 announced.insert(incident.id)
             case .update: break
             }
         }
         for (id, investigation) in investigated where !announced.contains(id) {
             guard let incident = engine.openIncidents.first(where: { $0.id == id }) else { continue }
-            pendingNotices.append(.event(.investigated, incident, investigation, by: nil))
+            pendingNotices.append(.event(.investigated, incident, investigation, by: nil, at: now))
         }
         // Parents before children, so a child opening in the same evaluation as its parent folds into it.
         let depth = outcomeDepths
         pendingNotices = pendingNotices.enumerated().sorted { lhs, rhs in
             func level(_ notice: Notifier.Input) -> Int {
-                if case .event(_, let incident, _, _) = notice { return depth[incident.outcome] ?? 0 }
+                if case .event(_, let incident, _, _, _) = notice { return depth[incident.outcome] ?? 0 }
                 return 0
             }
             return (level(lhs.element), lhs.offset) < (level(rhs.element), rhs.offset)
@@ -575,6 +583,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     @discardableResult
     private func investigate(after actions: [IncidentAction], samples: [EventSample], now: Int64, into write: inout StoreBatch) -> [String: Investigation] {
         investigations.keep(samples, now: now)
+        justResolved = [:]
         guard !actions.isEmpty || !engine.openIncidents.isEmpty else { return [:] }
         if deploysLoadedAt.map({ now - $0 >= 60_000_000_000 }) ?? true || actions.contains(where: { if case .open = $0 { true } else { false } }) {
             // Deploys near any onset: the last day is plenty for an onset search that reads two hours back.
@@ -592,7 +601,12 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             write.investigations.append(StoredInvestigation(incident: id, at: now, json: String(decoding: json, as: UTF8.self), markdown: investigation.markdown))
             logger.info("incident investigated", metadata: ["incident.id": "\(id)", "investigation.summary": "\(investigation.summary)"])
         }
-        for action in actions { if case .resolve(let incident) = action { investigations.forget(incident.id) } }
+        // Resolved incidents' last investigations are in the store; reads see them until the next tick.
+        for action in actions {
+            guard case .resolve(let incident) = action else { continue }
+            justResolved[incident.id] = investigations.results[incident.id]
+            investigations.forget(incident.id)
+        }
         return changed
     }
 

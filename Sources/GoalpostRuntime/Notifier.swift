@@ -40,7 +40,8 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
 
     /// What the pipeline tells the notifier, after it is stored.
     public enum Input: Sendable {
-        case event(IncidentEventKind, Incident, Investigation?, by: String?)
+        /// `at`: the pipeline's time when it happened (the evaluation's, for what an evaluation found).
+        case event(IncidentEventKind, Incident, Investigation?, by: String?, at: Int64)
         /// An evaluation ran: delayed escalation steps, held tickets and Alertmanager refreshes come due.
         case tick(now: Int64, open: [Incident])
     }
@@ -66,6 +67,9 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
     private var tracked: [String: Tracked] = [:]
     /// The silences running when the input being handled arrived (read once per input, not per target).
     private var silences: [Silence] = []
+    /// The pipeline's time of the input being handled: the notifier's now (silences, rate limits, quiet hours and
+    /// the time notifications are recorded at follow the pipeline's clock, which is the simulated one in the demo).
+    private var now: Int64 = 0
     private var sentTimes: [String: [Int64]] = [:]
     private var queues: [String: AsyncStream<Delivery>.Continuation] = [:]
     private var workers: [Task<Void, Never>] = []
@@ -77,6 +81,8 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         var url: String
         var headers: [String: String]
         var body: [UInt8]
+        /// When it was decided.
+        var at: Int64
     }
 
     public init(catalog: Catalog, store: any Store, configuration: Configuration, logger: Logger) {
@@ -107,9 +113,13 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
     // MARK: Planning
 
     private func handle(_ input: Input) async {
-        silences = (try? store.silences(endingAfter: IngestPipeline.systemClock())) ?? []
         switch input {
-        case .event(let kind, let incident, let investigation, let by):
+        case .event(_, _, _, _, let at): now = at
+        case .tick(let at, _): now = at
+        }
+        silences = (try? store.silences(endingAfter: now)) ?? []
+        switch input {
+        case .event(let kind, let incident, let investigation, let by, _):
             var state = tracked[incident.id] ?? Tracked(incident: incident)
             state.incident = incident
             if let investigation { state.investigation = investigation }
@@ -203,7 +213,6 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
     private func deliver(_ id: String, to name: String, event: IncidentEventKind, note: String?, refresh: Bool = false) {
         guard let state = tracked[id], let target = catalog.notificationTargets.first(where: { $0.name == name }) else { return }
         let incident = state.incident
-        let now = IngestPipeline.systemClock()
         // A silence holds back everything about the incidents it covers (a resolution still reaches the targets
         // that heard of the incident before the silence began).
         if event != .resolved, let silence = silences.first(where: { $0.covers(incident, at: now) }) {
@@ -251,7 +260,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
             body = NotificationPayloads.alertmanager(incident, investigation, event: event, dashboard: dashboard, now: now)
             tracked[id]?.alertmanagerSentAt = now
         }
-        enqueue(Delivery(target: target, incident: id, event: refresh ? "refresh" : event.rawValue, url: resolve(url), headers: headers, body: body))
+        enqueue(Delivery(target: target, incident: id, event: refresh ? "refresh" : event.rawValue, url: resolve(url), headers: headers, body: body, at: now))
     }
 
     /// `${NAME}` from the environment; unknown names stay as written (the request then fails and says so).
@@ -290,7 +299,9 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
                 let (data, response) = try await URLSession.shared.data(for: request)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 if (200..<300).contains(status) {
-                    if delivery.event != "refresh" { record(delivery.incident, delivery.target.name, delivery.event, .sent, "HTTP \(status)", attempts: attempt + 1) }
+                    if delivery.event != "refresh" {
+                        record(delivery.incident, delivery.target.name, delivery.event, .sent, "HTTP \(status)", attempts: attempt + 1, at: delivery.at)
+                    }
                     return
                 }
                 lastError = "HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))"
@@ -301,12 +312,14 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
             }
         }
         logger.warning("notification failed", metadata: ["target": "\(delivery.target.name)", "incident.id": "\(delivery.incident)", "error": "\(lastError)"])
-        record(delivery.incident, delivery.target.name, delivery.event, .dead, lastError, attempts: configuration.retryDelays.count + 1)
+        record(delivery.incident, delivery.target.name, delivery.event, .dead, lastError, attempts: configuration.retryDelays.count + 1, at: delivery.at)
     }
 
-    private func record(_ incident: String, _ target: String, _ event: String, _ status: NotificationRecord.Status, _ detail: String, attempts: Int = 0) {
+    /// Records what happened to a notification; `at` is when it was decided (the input's time by default).
+    private func record(_ incident: String, _ target: String, _ event: String, _ status: NotificationRecord.Status, _ detail: String, attempts: Int = 0,
+                        at: Int64? = nil) {
         do {
-            try store.record(notification: NotificationRecord(at: IngestPipeline.systemClock(), incident: incident, target: target, event: event,
+            try store.record(notification: NotificationRecord(at: at ?? now, incident: incident, target: target, event: event,
                                                               status: status, detail: detail, attempts: attempts))
         } catch {
             logger.error("could not record a notification", metadata: ["error": "\(error)"])
@@ -320,7 +333,6 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         guard let state = tracked[id], let investigation = state.investigation else { return }
         for runbook in catalog.runbooks where !state.runbooksDone.contains(runbook.name) && Self.matches(runbook, state.incident, investigation) {
             tracked[id]?.runbooksDone.insert(runbook.name)
-            let now = IngestPipeline.systemClock()
             let description = describe(runbook.action, state.incident, investigation)
             let result: (RunbookRecord.Status, String)
             if !runbook.automatic {

@@ -83,4 +83,36 @@ public enum DemoDefinitions {
       customers: {minEvents: 20}
       dimensions: [customer.tier, http.route, service.version, cloud.region, error.type]
     """
+
+    /// Where `goalpost demo` sends what it finds: pages to PagerDuty and Slack, tickets to Slack only when their
+    /// business impact ranks at least 0.01 (the background noise stays on the dashboard and wakes nobody). The URLs
+    /// are read from the environment when sending (`GOALPOST_DEMO_PAGERDUTY_URL`, `GOALPOST_DEMO_SLACK_URL`);
+    /// the demo points them at its own in-process receiver.
+    public static let notificationsYAML = """
+    apiVersion: goalpost/v1
+    kind: NotificationTarget
+    metadata: {name: oncall-pagerduty}
+    spec:
+      pagerduty:
+        routingKey: demo-routing-key
+        url: ${GOALPOST_DEMO_PAGERDUTY_URL}
+    ---
+    apiVersion: goalpost/v1
+    kind: NotificationTarget
+    metadata: {name: incidents-slack}
+    spec:
+      slack:
+        webhookURL: ${GOALPOST_DEMO_SLACK_URL}
+    ---
+    apiVersion: goalpost/v1
+    kind: EscalationPolicy
+    metadata: {name: on-call}
+    spec:
+      steps:
+        - severity: page
+          targets: [oncall-pagerduty, incidents-slack]
+        - severity: ticket
+          minRank: 0.01
+          targets: [incidents-slack]
+    """
 }

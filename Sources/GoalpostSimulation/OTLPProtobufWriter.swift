@@ -5,63 +5,99 @@ import GoalpostModel
 /// (service, version, region). The same content as `OTLPJSONWriter`, field for field.
 ///
 /// Field numbers are those of opentelemetry-proto's `collector/trace/v1`, `trace/v1`, `resource/v1` and
-/// `common/v1`, as `OTLPProtobufDecoder` reads them.
+/// `common/v1`, as `OTLPProtobufDecoder` reads them. What a span shares with others (its route's name and
+/// attributes, its customer's, its error's) is encoded once, up front.
 public struct OTLPProtobufWriter: Sendable {
     private let simulator: Simulator
+    /// Per route: `Span.name`, then the `http.route` and `http.request.method` attributes.
+    private let routeFields: [[UInt8]]
+    /// Per customer: the `customer.id` and `customer.tier` attributes.
+    private let customerFields: [[UInt8]]
+    /// Per error kind: the `error.type` attribute, then `Span.status` with the message and `STATUS_CODE_ERROR`.
+    private let errorFields: [[UInt8]]
+    /// `ScopeSpans.scope`.
+    private let scopeField: [UInt8]
 
-    public init(simulator: Simulator) { self.simulator = simulator }
+    public init(simulator: Simulator) {
+        self.simulator = simulator
+        let roster = simulator.configuration.roster
+        routeFields = roster.routes.map { route in
+            var out = ProtobufWriter()
+            out.string(5, route.spanName)                          // Span.name
+            out.attribute(9, "http.route", route.route)            // Span.attributes
+            out.attribute(9, "http.request.method", route.method)
+            return out.bytes
+        }
+        customerFields = roster.customers.map { entry in
+            var out = ProtobufWriter()
+            out.attribute(9, "customer.id", entry.customer.id)
+            out.attribute(9, "customer.tier", entry.customer.tier ?? "")
+            return out.bytes
+        }
+        errorFields = simulator.errorKinds.map { kind in
+            var out = ProtobufWriter()
+            out.attribute(9, "error.type", kind.type)
+            var status = ProtobufWriter()
+            status.string(2, kind.message)                          // Status.message
+            status.varint(3, 2)                                     // Status.code: STATUS_CODE_ERROR
+            out.embed(15, status.bytes)                             // Span.status
+            return out.bytes
+        }
+        var scope = ProtobufWriter()
+        scope.string(1, "goalpost-simulator")                       // InstrumentationScope.name
+        scope.string(2, "1")                                        // InstrumentationScope.version
+        var field = ProtobufWriter()
+        field.embed(1, scope.bytes)
+        scopeField = field.bytes
+    }
 
     /// One export request per service that has spans in `spans`.
     public func requests(for spans: [SpanRecord]) -> [[UInt8]] {
-        SpanGrouping(spans: spans, roster: simulator.configuration.roster).requests.map { request in
+        var span = ProtobufWriter()
+        var scopeSpans = ProtobufWriter()
+        return SpanGrouping(spans: spans, roster: simulator.configuration.roster).requests.map { request in
             var message = ProtobufWriter()
             for resource in request.resources {
-                message.message(1) { resourceSpans in                         // ExportTraceServiceRequest.resource_spans
-                    resourceSpans.message(1) { resourceMessage in               // ResourceSpans.resource
-                        resourceMessage.attribute(1, "service.name", request.service)  // Resource.attributes
-                        resourceMessage.attribute(1, "service.version", simulator.versions[Int(resource.key.version)])
-                        resourceMessage.attribute(1, "deployment.environment.name", "production")
-                        resourceMessage.attribute(1, "cloud.region", resource.key.region)
-                    }
-                    resourceSpans.message(2) { scopeSpans in                    // ResourceSpans.scope_spans
-                        scopeSpans.message(1) { scope in                        // ScopeSpans.scope
-                            scope.string(1, "goalpost-simulator")
-                            scope.string(2, "1")
-                        }
-                        for index in resource.spans {
-                            scopeSpans.message(2) { span in appendSpan(spans[index], to: &span) }  // ScopeSpans.spans
-                        }
-                    }
+                var attributes = ProtobufWriter()                                  // Resource.attributes
+                attributes.attribute(1, "service.name", request.service)
+                attributes.attribute(1, "service.version", simulator.versions[Int(resource.key.version)])
+                attributes.attribute(1, "deployment.environment.name", "production")
+                attributes.attribute(1, "cloud.region", resource.key.region)
+                scopeSpans.bytes.removeAll(keepingCapacity: true)
+                scopeSpans.bytes += scopeField
+                for index in resource.spans {
+                    span.bytes.removeAll(keepingCapacity: true)
+                    appendSpan(spans[index], to: &span)
+                    scopeSpans.embed(2, span.bytes)                                // ScopeSpans.spans
                 }
+                var resourceSpans = ProtobufWriter()
+                resourceSpans.embed(1, attributes.bytes)                           // ResourceSpans.resource
+                resourceSpans.embed(2, scopeSpans.bytes)                           // ResourceSpans.scope_spans
+                message.embed(1, resourceSpans.bytes)                              // ExportTraceServiceRequest.resource_spans
             }
             return message.bytes
         }
     }
 
     private func appendSpan(_ span: SpanRecord, to out: inout ProtobufWriter) {
-        let roster = simulator.configuration.roster
-        let route = roster.routes[Int(span.route)]
-        let customer = roster.customers[Int(span.customer)].customer
-        out.bytes(1, bigEndian: [span.traceHigh, span.traceLow])          // trace_id
-        out.bytes(2, bigEndian: [span.traceLow ^ 0x5DEE_CE66_D1CE_5EED])  // span_id
-        out.string(5, route.spanName)                                     // name
-        out.varint(6, 2)                                                  // kind: SPAN_KIND_SERVER
+        out.bytes(1, bigEndian: span.traceHigh, span.traceLow)                     // trace_id
+        out.bytes(2, bigEndian: span.traceLow ^ 0x5DEE_CE66_D1CE_5EED)             // span_id
+        out.varint(6, 2)                                                           // kind: SPAN_KIND_SERVER
         out.fixed64(7, UInt64(bitPattern: span.endUnixNano - span.durationNanos))  // start_time_unix_nano
-        out.fixed64(8, UInt64(bitPattern: span.endUnixNano))              // end_time_unix_nano
-        out.attribute(9, "http.route", route.route)                      // attributes
-        out.attribute(9, "http.request.method", route.method)
-        out.message(9) { pair in
-            pair.string(1, "http.response.status_code")
-            pair.message(2) { value in value.varint(3, UInt64(span.statusCode)) }  // AnyValue.int_value
-        }
-        out.attribute(9, "customer.id", customer.id)
-        out.attribute(9, "customer.tier", customer.tier ?? "")
-        if span.errorKind != 0 { out.attribute(9, "error.type", simulator.errorKinds[Int(span.errorKind)].type) }
-        out.message(15) { status in                                       // status
-            if span.isError {
-                status.string(2, simulator.errorKinds[Int(span.errorKind)].message)  // Status.message
-                status.varint(3, 2)                                       // Status.code: STATUS_CODE_ERROR
-            }
+        out.fixed64(8, UInt64(bitPattern: span.endUnixNano))                       // end_time_unix_nano
+        out.bytes += routeFields[Int(span.route)]                                  // name, route attributes
+        // http.response.status_code: a KeyValue whose AnyValue is int_value (field 3).
+        var status = ProtobufWriter()
+        status.varint(3, UInt64(span.statusCode))
+        var pair = ProtobufWriter()
+        pair.string(1, "http.response.status_code")
+        pair.embed(2, status.bytes)
+        out.embed(9, pair.bytes)
+        out.bytes += customerFields[Int(span.customer)]
+        if span.errorKind != 0 {
+            out.bytes += errorFields[Int(span.errorKind)]                          // error.type, status (error)
+        } else {
+            out.embed(15, [])                                                      // status: unset
         }
     }
 }
@@ -91,14 +127,17 @@ struct ProtobufWriter {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
-    mutating func string(_ field: Int, _ value: String) {
+    mutating func string(_ field: Int, _ value: String) { embed(field, Array(value.utf8)) }
+
+    /// A length-delimited field: an embedded message's bytes, a string's or a bytes value.
+    mutating func embed(_ field: Int, _ value: [UInt8]) {
         key(field, 2)
-        rawVarint(UInt64(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        rawVarint(UInt64(value.count))
+        bytes += value
     }
 
     /// A bytes field holding `words` in big-endian order (trace and span ids).
-    mutating func bytes(_ field: Int, bigEndian words: [UInt64]) {
+    mutating func bytes(_ field: Int, bigEndian words: UInt64...) {
         key(field, 2)
         rawVarint(UInt64(words.count * 8))
         for word in words {
@@ -106,20 +145,13 @@ struct ProtobufWriter {
         }
     }
 
-    /// An embedded message, written by `build` and prefixed with its length.
-    mutating func message(_ field: Int, _ build: (inout ProtobufWriter) -> Void) {
-        var inner = ProtobufWriter()
-        build(&inner)
-        key(field, 2)
-        rawVarint(UInt64(inner.bytes.count))
-        bytes.append(contentsOf: inner.bytes)
-    }
-
     /// A `KeyValue` with a string `AnyValue`.
     mutating func attribute(_ field: Int, _ key: String, _ value: String) {
-        message(field) { pair in
-            pair.string(1, key)
-            pair.message(2) { any in any.string(1, value) }
-        }
+        var any = ProtobufWriter()
+        any.string(1, value)                                                       // AnyValue.string_value
+        var pair = ProtobufWriter()
+        pair.string(1, key)                                                        // KeyValue.key
+        pair.embed(2, any.bytes)                                                   // KeyValue.value
+        embed(field, pair.bytes)
     }
 }

@@ -80,6 +80,42 @@ public struct Roster: Sendable {
         return Roster(customers: customers, routes: routes, initialVersions: ["auth-api": "2.3.0", "checkout-api": "5.12.0", "search-api": "1.48.2"])
     }()
 
+    /// The standard roster grown or cut to `count` customers, for load tests: the eight enterprise customers
+    /// first (so the SSO fault still has its six), then business and free workspaces one to two, with the
+    /// standard ones' traffic each. `standard(customers: 48)` is `standard`.
+    public static func standard(customers count: Int) -> Roster {
+        var roster = standard
+        guard count != roster.customers.count else { return roster }
+        let enterprise = roster.customers.filter { $0.customer.tier == "enterprise" }
+        let business = roster.customers.filter { $0.customer.tier == "business" }
+        let free = roster.customers.filter { $0.customer.tier == "free" }
+        guard let businessTemplate = business.first, let freeTemplate = free.first else { return roster }
+        let regions = ["us-east-1", "eu-west-1", "us-west-2", "eu-central-1"]
+        var customers = Array(enterprise.prefix(count))
+        let rest = max(0, count - enterprise.count)
+        let businessCount = rest / 3
+        let width = rest > 99 ? 5 : 2
+        for index in 0..<businessCount {
+            if index < business.count {
+                customers.append(business[index])
+                continue
+            }
+            var extra = businessTemplate
+            let id = String(format: "business-%0\(width)d", index + 1)
+            extra.customer = Customer(id: id, name: "Business \(index + 1)", tier: "business", arr: Double(24_000 + (index * 7_919) % 96_000),
+                                      region: regions[index % regions.count])
+            customers.append(extra)
+        }
+        for index in 0..<(rest - businessCount) {
+            var extra = freeTemplate
+            let id = String(format: "free-%0\(width)d", index + 1)
+            extra.customer = Customer(id: id, name: "Free workspace \(index + 1)", tier: "free", arr: 0, region: regions[(index + 1) % regions.count])
+            customers.append(extra)
+        }
+        roster.customers = customers
+        return roster
+    }
+
     static func displayName(_ id: String) -> String {
         id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
     }

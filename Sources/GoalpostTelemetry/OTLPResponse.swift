@@ -50,6 +50,63 @@ public enum OTLPResponse {
         return bytes
     }
 
+    /// A client's reading of a protobuf export response (what `export` writes, or any receiver's): the
+    /// `partial_success` rejected count and message; nil when the bytes are not such a message.
+    public static func partialSuccess(protobuf bytes: [UInt8]) -> (rejected: Int, message: String)? {
+        var rejected = 0
+        var message = ""
+        var position = 0
+        func varint(_ end: Int) -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < end, shift < 64 {
+                let byte = bytes[position]
+                position += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        // Skips a field's value of `wireType`; false when it runs past `end`.
+        func skip(_ wireType: UInt64, _ end: Int) -> Bool {
+            switch wireType {
+            case 0: return varint(end) != nil
+            case 1: position += 8
+            case 2:
+                guard let length = varint(end), length <= UInt64(end - position) else { return false }
+                position += Int(length)
+            case 5: position += 4
+            default: return false
+            }
+            return position <= end
+        }
+        while position < bytes.count {
+            guard let key = varint(bytes.count) else { return nil }
+            guard key == 0x0A else {  // ExportTraceServiceResponse.partial_success (1, length-delimited)
+                guard skip(key & 7, bytes.count) else { return nil }
+                continue
+            }
+            guard let length = varint(bytes.count), length <= UInt64(bytes.count - position) else { return nil }
+            let end = position + Int(length)
+            while position < end {
+                guard let inner = varint(end) else { return nil }
+                switch inner {
+                case 0x08:  // rejected_spans / rejected_log_records / rejected_data_points (1, int64)
+                    guard let value = varint(end) else { return nil }
+                    rejected = Int(truncatingIfNeeded: value)
+                case 0x12:  // error_message (2, string)
+                    guard let length = varint(end), length <= UInt64(end - position) else { return nil }
+                    message = String(decoding: bytes[position..<position + Int(length)], as: UTF8.self)
+                    position += Int(length)
+                default:
+                    guard skip(inner & 7, end) else { return nil }
+                }
+            }
+        }
+        return (rejected, message)
+    }
+
     static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
         var value = value
         while value >= 0x80 {

@@ -2,9 +2,13 @@ import ArgumentParser
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostRuntime
 import GoalpostSimulation
+import GoalpostStore
+import Logging
+import ServiceLifecycle
 
 /// `goalpost demo`: a simulated B2B SaaS day through the real engine, told as the story an on-call engineer wants.
 struct DemoCommand: AsyncParsableCommand {
@@ -21,7 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
-    @Flag(help: "Print how long the investigations took on stderr (scripts/bench/investigation.sh).")
+    @Flag(help: "Print on stderr how long the demo and its investigations took.")
     var timings = false
 
     @Flag(help: "Instead of the story: load the demo's two days (ending now) into a live server through its ingest path, and keep serving the dashboard and API.")
@@ -46,7 +50,20 @@ struct DemoCommand: AsyncParsableCommand {
             try await DemoServer(seed: seed, host: parts[0].isEmpty ? "127.0.0.1" : String(parts[0]), port: port, dataDirectory: data, hours: hours).run()
             return
         }
-        let story = try DemoRun(seed: seed).run()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let started = ContinuousClock.now
+        let story = try await DemoRun(seed: seed).run()
+        if timings {
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            FileHandle.standardError.write(Data(String(
+                format: "demo: %.1f s, %d spans in %d OTLP protobuf requests through the pipeline (%.0f spans/s)\n",
+                seconds, story.pipeline.spans, story.pipeline.requests, Double(story.pipeline.spans) / max(seconds, 0.001)).utf8))
+        }
         if timings, !story.investigationDurations.isEmpty {
             let milliseconds = story.investigationDurations.map { Double($0.components.seconds) * 1e3 + Double($0.components.attoseconds) / 1e15 }
             let line = String(
@@ -62,12 +79,19 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs the demo day and gathers what the story needs.
+/// Runs the demo's two days through the live pipeline and gathers what the story needs.
+///
+/// The simulator encodes each minute as OTLP protobuf export requests; the pipeline decodes them with the server's
+/// decoder, stores the aggregates in a SQLite database in a temporary folder, evaluates at each minute's end,
+/// investigates what opens and hands it to the notifier, which posts to PagerDuty and Slack stand-ins listening on
+/// a loopback port in this process. Only time is simulated: the pipeline's clock is the simulated minute.
 struct DemoRun {
     var seed: UInt64
 
-    func run() throws -> DemoStory {
-        let loaded = DefinitionLoader.load(sources: [("demo.yaml", DemoDefinitions.yaml)])
+    func run() async throws -> DemoStory {
+        let loaded = DefinitionLoader.load(sources: [
+            ("demo.yaml", DemoDefinitions.yaml), ("demo-notifications.yaml", DemoDefinitions.notificationsYAML),
+        ])
         guard loaded.errors.isEmpty else { throw CommandFailure("the embedded demo definitions do not load: \(loaded.errors)") }
         var catalog = loaded.catalog
         let roster = Roster.standard
@@ -75,51 +99,96 @@ struct DemoRun {
 
         // Two days: the first gives the 3-day windows some history (see "cold start" in docs/evaluation.md), the
         // second carries the bad deploy.
-        var simulator = Simulator(configuration: SimulationConfiguration(
+        let simulator = Simulator(configuration: SimulationConfiguration(
             seed: seed, startUnixNano: SimulationConfiguration.defaultStart - TimeSpan.days(1).nanoseconds,
             duration: .days(2), fault: .ssoDeploy, roster: roster))
-        var symbols = SymbolTable()
         let onsets = simulator.scenario.onsets.map {
             KnownOnset(outcome: $0.outcome, customers: $0.customers, startUnixNano: $0.startUnixNano, endUnixNano: $0.endUnixNano, description: $0.description)
         }
-        let backtest = Backtest(configuration: .init(catalog: catalog, deploys: simulator.scenario.deploys, onsets: onsets))
-        var driver: ReplayDriver
-        do { driver = try backtest.makeDriver(symbols: &symbols) } catch { throw CommandFailure("\(error)") }
-        let maker = SimulatedEventMaker(simulator: simulator, symbols: &symbols)
-        let onset = simulator.scenario.onsets.first
-        var spans: [SpanRecord] = []
-        var spanCount = 0
-        var seenActions = 0
-        var atDetection: OutcomeStatus?
+        let onset = onsets.first
+
+        var logger = Logger(label: "goalpost.demo")
+        logger.logLevel = .error
+        let folder = try DemoServer.freshFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: (folder as NSString).appendingPathComponent("goalpost.sqlite"),
+                                    configuration: IngestPipeline.storeConfiguration(synchronous: .normal))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        let receiver = DemoReceiver()
+        let receiverURL = try await receiver.start()
+        let clock = DemoClock(simulated: simulator.configuration.startUnixNano)
+        let notifier = Notifier(catalog: catalog, store: store, configuration: .init(
+            dashboardURL: "http://127.0.0.1:4318", retryDelays: [.milliseconds(50), .milliseconds(200)],
+            environment: ["GOALPOST_DEMO_PAGERDUTY_URL": receiverURL + "/pagerduty", "GOALPOST_DEMO_SLACK_URL": receiverURL + "/slack"]
+        ), logger: logger)
+        var settings = IngestPipeline.Configuration()
+        settings.tickInterval = .minutes(1)
+        let pipeline: IngestPipeline
+        do {
+            pipeline = try IngestPipeline(catalog: catalog, store: store, configuration: settings, logger: logger, clock: { clock.now() }, notifier: notifier)
+        } catch {
+            throw CommandFailure("could not start the engine: \(error)")
+        }
+        // Shut down in reverse: the pipeline drains and hands the notifier its last notices, then the notifier sends them.
+        let services = ServiceGroup(configuration: .init(
+            services: [.init(service: notifier), .init(service: pipeline)], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await services.run() }
+
+        // An hour without traffic after the two days, as a backtest drains, so the incident can resolve.
+        let loader = DemoLoader(simulator: simulator, shift: 0, pipeline: pipeline, clock: clock, drainMinutes: 60)
+        var detection: (id: String, status: OutcomeStatus?)?
         var incidentCells: [CellCounts] = []
-        var detectedID: String?
-        while simulator.nextMinute(into: &spans) {
-            for span in spans { driver.receive(maker.event(span), symbols: symbols) }
-            spanCount += spans.count
-            // The moment the fault's outcome first opens an incident, keep how everything looked then.
-            if atDetection == nil, let onset, driver.actions.count > seenActions {
-                for timed in driver.actions[seenActions...] {
-                    if case .open(let incident) = timed.action, incident.outcome == onset.outcome, incident.openedAt >= onset.startUnixNano {
-                        atDetection = driver.engine.status(outcome: onset.outcome, now: timed.at)
-                        detectedID = incident.id
-                        break
+        var investigations: [String: Investigation] = [:]
+        let summary = await loader.load { minuteEnd in
+            guard let onset else { return }
+            if detection == nil {
+                // The moment the fault's outcome first opens an incident, keep how everything looked then.
+                detection = await pipeline.read { view -> (id: String, status: OutcomeStatus?)? in
+                    guard let incident = view.engine.incidents.first(where: { $0.outcome == onset.outcome && $0.openedAt >= onset.startUnixNano }) else {
+                        return nil
                     }
-                }
+                    return (incident.id, view.engine.status(outcome: onset.outcome, now: view.now))
+                } ?? nil
             }
+            guard let id = detection?.id else { return }
+            if let latest = await pipeline.read({ $0.investigations[id] }) ?? nil { investigations[id] = latest }
             // Once the fault is over, keep the outcome's cells from onset to end (exact, from the minute tier) for
             // the per-customer table.
-            if detectedID != nil, let onset, incidentCells.isEmpty, let tick = driver.nextTick, tick > onset.endUnixNano {
-                let end = onset.endUnixNano
-                incidentCells = driver.engine.cells(outcome: onset.outcome, from: onset.startUnixNano, to: end, symbols: symbols)
+            if incidentCells.isEmpty, let end = onset.endUnixNano, minuteEnd > end {
+                incidentCells = await pipeline.read { view in
+                    view.engine.cells(outcome: onset.outcome, from: onset.startUnixNano, to: end, symbols: view.symbols)
+                } ?? []
             }
-            seenActions = driver.actions.count
         }
+        let (statistics, durations) = await pipeline.read { ($0.engine.statistics, $0.investigationDurations) } ?? (nil, [])
+        await services.triggerGracefulShutdown()
+        try await running.value
+        await receiver.stop()
+        guard summary.rejected == 0, summary.failedRequests == 0 else {
+            throw CommandFailure("the pipeline refused \(summary.rejected) spans and \(summary.failedRequests) requests of the demo")
+        }
+
         var replay = BacktestReport.Replay()
-        replay.spans = spanCount
-        let durations = driver.investigations?.durations ?? []
-        let report = backtest.finish(driver: driver, replay: replay)
-        var story = DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onsets.first, report: report,
-                              atDetection: atDetection, incidentCells: incidentCells)
+        replay.spans = summary.spans
+        replay.from = simulator.configuration.startUnixNano
+        replay.to = simulator.configuration.startUnixNano + simulator.configuration.duration.nanoseconds
+        replay.statistics = statistics ?? replay.statistics
+        let incidents: [Incident]
+        let notifications: [NotificationRecord]
+        do {
+            incidents = try store.incidents(from: .min, to: .max)
+            notifications = try store.notifications(incident: nil, limit: 1_000).sorted { ($0.at, $0.target, $0.event) < ($1.at, $1.target, $1.event) }
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        let report = BacktestReport.make(incidents: incidents, replay: replay, onsets: onsets, deploys: simulator.scenario.deploys, investigations: investigations)
+        var story = DemoStory(seed: seed, catalog: catalog, deploys: simulator.scenario.deploys, onset: onset, report: report,
+                              atDetection: detection?.status, incidentCells: incidentCells, pipeline: summary,
+                              notifications: notifications, received: receiver.received)
         story.investigationDurations = durations
         return story
     }

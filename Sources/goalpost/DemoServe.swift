@@ -85,6 +85,7 @@ struct DemoServer {
                 FileHandle.standardError.write(Data("goalpost: loading two simulated days into \(path) …\n".utf8))
                 Task {
                     let summary = await loader.load()
+                    clock.set(nil)
                     let line = "goalpost: demo loaded (\(summary.spans) spans, \(summary.incidents) incidents); dashboard at \(url)/ (Ctrl-C to stop)\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
@@ -111,21 +112,30 @@ final class DemoClock: @unchecked Sendable {
     func set(_ value: Int64?) { lock.withLock { simulated = value } }
 }
 
-/// Feeds the simulated minutes to the pipeline as OTLP/JSON export requests, as a Collector would.
+/// Feeds the simulated minutes to the pipeline as OTLP protobuf export requests, the bytes an OpenTelemetry SDK
+/// posts to `/v1/traces`, through the same decoder, store and evaluator as a live server.
 struct DemoLoader: Sendable {
     var simulator: Simulator
     var shift: Int64
     var pipeline: IngestPipeline
     var clock: DemoClock
+    /// Minutes without traffic evaluated after the last simulated one, so incidents can resolve.
+    var drainMinutes = 0
 
     struct Summary: Sendable {
         var spans = 0
+        var requests = 0
+        /// Spans the pipeline refused (partial success), and requests it did not take at all.
+        var rejected = 0
+        var failedRequests = 0
         var incidents = 0
     }
 
-    func load() async -> Summary {
+    /// Loads every minute; `afterMinute` runs once each minute's tick has run (and after each drained minute),
+    /// with the minute's end.
+    func load(afterMinute: (Int64) async -> Void = { _ in }) async -> Summary {
         var simulator = self.simulator
-        let writer = OTLPJSONWriter(simulator: simulator)
+        let writer = OTLPProtobufWriter(simulator: simulator)
         var summary = Summary()
         let deploys = simulator.scenario.deploys.map { deploy -> Deploy in
             var shifted = deploy
@@ -139,19 +149,33 @@ struct DemoLoader: Sendable {
             minuteEnd += 60_000_000_000
             for index in spans.indices { spans[index].endUnixNano += shift }
             summary.spans += spans.count
-            var out: [UInt8] = []
-            writer.appendLines(for: spans, to: &out)
-            let lines = out.split(separator: UInt8(ascii: "\n")).map(Array.init)
-            // The minute's requests arrive together (one group commit), then its end passes and the tick runs.
-            clock.set(minuteEnd)
-            await withTaskGroup(of: Void.self) { group in
-                for line in lines {
-                    group.addTask { _ = await pipeline.submit(.otlp(signal: .traces, format: .json, body: line), reserved: 0) }
+            let requests = writer.requests(for: spans)
+            summary.requests += requests.count
+            // The minute's requests arrive while the clock is still at its start (so no tick falls between them,
+            // whatever batches the worker makes of them); then its end passes and the tick runs.
+            await withTaskGroup(of: Int?.self) { group in
+                for request in requests {
+                    group.addTask {
+                        switch await pipeline.submit(.otlp(signal: .traces, format: .protobuf, body: request), reserved: 0) {
+                        case .accepted(_, let rejected, _): return rejected
+                        default: return nil
+                        }
+                    }
+                }
+                for await rejected in group {
+                    if let rejected { summary.rejected += rejected } else { summary.failedRequests += 1 }
                 }
             }
+            clock.set(minuteEnd)
             _ = await pipeline.submit(.read { _ in 0 }, reserved: 0)  // Let the tick at the minute's end run.
+            await afterMinute(minuteEnd)
         }
-        clock.set(nil)
+        for _ in 0..<drainMinutes {
+            minuteEnd += 60_000_000_000
+            clock.set(minuteEnd)
+            _ = await pipeline.submit(.read { _ in 0 }, reserved: 0)
+            await afterMinute(minuteEnd)
+        }
         summary.incidents = await pipeline.read { $0.engine.incidents.count } ?? 0
         return summary
     }

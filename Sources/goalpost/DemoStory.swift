@@ -4,6 +4,7 @@ import GoalpostEvaluation
 import GoalpostInvestigation
 import GoalpostModel
 import GoalpostRuntime
+import GoalpostStore
 
 /// What the demo found, in the order a person wants to hear it; text for people, JSON for tests and tools.
 struct DemoStory: Encodable {
@@ -18,6 +19,12 @@ struct DemoStory: Encodable {
     var atDetection: OutcomeStatus?
     /// The fault's outcome cells from its onset to the incident's resolution.
     var incidentCells: [CellCounts]
+    /// What went through the pipeline.
+    var pipeline: DemoLoader.Summary
+    /// What the notifier recorded (sent, suppressed, dead), oldest first.
+    var notifications: [NotificationRecord]
+    /// What the PagerDuty and Slack stand-ins received, in order.
+    var received: [DemoReceiver.Request]
 
     /// Each affected customer's good and valid events during the incident, worst first.
     func customerCounts(_ incident: Incident) -> [(id: String, counts: Counts)] {
@@ -52,6 +59,8 @@ struct DemoStory: Encodable {
         lines.append("Goalpost demo — two simulated days of a B2B SaaS (seed \(seed)): \(catalog.customers.count) customers "
             + "(\(tiers.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))), "
             + "\(catalog.services.count) services, \(Format.count(Double(report.replay.spans))) spans.")
+        lines.append("Sent as \(Format.count(Double(pipeline.requests))) OTLP protobuf export requests through the server's pipeline: "
+            + "decoder, SQLite store, evaluator every simulated minute, investigator, notifier.")
         lines.append("")
         lines.append("What must be true for customers:")
         for outcome in catalog.outcomes {
@@ -109,12 +118,43 @@ struct DemoStory: Encodable {
         if let page = pagePayload {
             let payload = page["payload"] as? [String: Any] ?? [:]
             lines.append("")
-            lines.append("The page Goalpost sends (PagerDuty Events API v2, the same builder `goalpost serve` uses; docs/notifications.md):")
+            lines.append("The page Goalpost sent (PagerDuty Events API v2, received by the demo's stand-in on a loopback port; docs/notifications.md):")
             lines.append("  event_action: \(page["event_action"] as? String ?? "")   dedup_key: \(page["dedup_key"] as? String ?? "")")
             lines.append("  severity:     \(payload["severity"] as? String ?? "")   source: \(payload["source"] as? String ?? "")   component: \(payload["component"] as? String ?? "")")
             lines.append("  summary:      \(payload["summary"] as? String ?? "")")
             if let link = (page["links"] as? [[String: Any]])?.first?["href"] as? String { lines.append("  link:         \(link)") }
-            lines.append("  Slack gets the same summary with the customers, ARR at risk, rank and what to do; on resolution, a resolve event with the same dedup_key.")
+            let updates = pagerDutyEvents.dropFirst().filter { $0["event_action"] as? String == "trigger" }
+            if let last = updates.last, let summary = (last["payload"] as? [String: Any])?["summary"] as? String {
+                lines.append("  It pages on what the first minute showed; \(updates.count) updates with the same dedup_key follow as the investigation sees more. The last:")
+                lines.append("  summary:      \(summary)")
+            }
+            if pagerDutyEvents.contains(where: { $0["event_action"] as? String == "resolve" }) {
+                lines.append("  On resolution, a resolve event with the same dedup_key closes the PagerDuty alert.")
+            }
+        }
+        let sent = notifications.filter { $0.status == .sent }
+        if !notifications.isEmpty {
+            lines.append("")
+            lines.append("Notifications (\(sent.count) sent, \(notifications.count - sent.count) not), as the notifier recorded them:")
+            // One line per moment and event: the targets told, and how each delivery ended.
+            var groups: [(at: Int64, event: String, incident: String, deliveries: [String])] = []
+            for record in notifications {
+                let delivery = "\(record.target) \(record.status.rawValue) (\(record.detail))"
+                if let last = groups.last, last.at == record.at, last.event == record.event, last.incident == record.incident {
+                    groups[groups.count - 1].deliveries.append(delivery)
+                } else {
+                    groups.append((record.at, record.event, record.incident, [delivery]))
+                }
+            }
+            for group in groups {
+                lines.append("  \(Format.clock(group.at))  \(group.event.padding(toLength: 12, withPad: " ", startingAt: 0)) \(group.incident) → "
+                    + group.deliveries.joined(separator: ", "))
+            }
+        }
+        let quiet = background.filter { item in !notifications.contains { $0.incident == item.id && $0.status == .sent } }
+        if !quiet.isEmpty {
+            lines.append("  Not sent: \(quiet.map { "\($0.severity.rawValue) \($0.outcome) (rank \(String(format: "%.4f", $0.rank)))" }.joined(separator: ", ")) "
+                + "— below the on-call policy's minimum rank; it stays on the dashboard.")
         }
         lines.append("")
         lines.append("Ranked by business impact:")
@@ -141,18 +181,27 @@ struct DemoStory: Encodable {
         return "\(customers.count)\(tierText) customer\(customers.count == 1 ? "" : "s")"
     }
 
-    /// The PagerDuty trigger for the fault's incident, as the notifier would send it.
-    var pagePayload: [String: Any]? {
-        guard let detection else { return nil }
-        let bytes = NotificationPayloads.pagerDuty(detection.incident, detection.investigation, event: .opened, routingKey: "YOUR-ROUTING-KEY",
-                                                   dashboard: "http://127.0.0.1:4318")
-        return (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+    /// The PagerDuty trigger for the fault's incident, as the stand-in received it.
+    var pagePayload: [String: Any]? { pagerDutyEvents.first { $0["event_action"] as? String == "trigger" } }
+
+    /// Every PagerDuty event about the fault's incident, in the order sent: the trigger, updates as the
+    /// investigation learned more (triggers with the same `dedup_key`), the resolve.
+    var pagerDutyEvents: [[String: Any]] {
+        guard let id = detection?.incident.id else { return [] }
+        return received.filter { $0.path == "/pagerduty" }.compactMap { $0.json as? [String: Any] }.filter { $0["dedup_key"] as? String == id }
+    }
+
+    /// The Slack message announcing the fault's incident, as the stand-in received it.
+    var slackMessage: [String: Any]? {
+        guard let id = detection?.incident.id else { return nil }
+        return received.first { $0.path == "/slack" && String(decoding: $0.body, as: UTF8.self).contains(id) }?.json as? [String: Any]
     }
 
     // MARK: JSON
 
     private enum CodingKeys: String, CodingKey {
-        case seed, spans, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents, page
+        case seed, spans, pipeline, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents, page, pagerDuty, slack,
+             notifications
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -186,13 +235,18 @@ struct DemoStory: Encodable {
         try container.encode(ranked.map { RankJSON(incident: $0.id, outcome: $0.outcome, scope: $0.scope, customers: $0.impact.customers, severity: $0.severity, rank: $0.rank) },
                              forKey: .ranking)
         try container.encode(report.incidents, forKey: .incidents)
-        if let detection {
-            let bytes = NotificationPayloads.pagerDuty(detection.incident, detection.investigation, event: .opened, routingKey: "YOUR-ROUTING-KEY",
-                                                       dashboard: "http://127.0.0.1:4318")
-            if let object = try? JSONSerialization.jsonObject(with: Data(bytes)) { try container.encode(JSONValue(object), forKey: .page) }
-        }
+        if let page = pagePayload { try container.encode(JSONValue(page), forKey: .page) }
+        try container.encode(pagerDutyEvents.map(JSONValue.init), forKey: .pagerDuty)
+        if let slack = slackMessage { try container.encode(JSONValue(slack), forKey: .slack) }
+        try container.encode(notifications.map {
+            NotificationJSON(at: Timestamp.format($0.at), incident: $0.incident, target: $0.target, event: $0.event, status: $0.status.rawValue, detail: $0.detail)
+        }, forKey: .notifications)
+        try container.encode(PipelineJSON(spans: pipeline.spans, requests: pipeline.requests, rejected: pipeline.rejected, failedRequests: pipeline.failedRequests),
+                             forKey: .pipeline)
     }
 
+    struct NotificationJSON: Encodable { var at: String; var incident: String; var target: String; var event: String; var status: String; var detail: String }
+    struct PipelineJSON: Encodable { var spans: Int; var requests: Int; var rejected: Int; var failedRequests: Int }
     struct OnsetJSON: Encodable { var outcome: String; var customers: [String]; var start: String; var end: String?; var description: String? }
     struct DetectionJSON: Encodable { var incident: String; var outcome: String; var severity: Severity; var openedAt: String; var delaySeconds: Double }
     struct CustomerJSON: Encodable { var id: String; var name: String?; var tier: String?; var arr: Double? }

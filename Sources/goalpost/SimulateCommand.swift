@@ -37,8 +37,14 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "How long to simulate (e.g. 6h, 1d, 7d); with --target, how long to send (e.g. 1m).")
     var duration: String?
 
-    @Option(help: "Traffic multiplier (1 is about 700k spans a day).")
+    @Option(help: "Traffic multiplier (1 is about 700k spans a day at 48 customers).")
     var scale: Double = 1
+
+    @Option(help: "How many customers (default 48: 8 enterprise, 16 business, 24 free); more add business and free workspaces, one to two.")
+    var customers: Int = 48
+
+    @Option(help: "With --target: protobuf (as SDKs send by default) or json.")
+    var encoding: String = LiveSimulation.Encoding.protobuf.rawValue
 
     @Option(help: "Start time (RFC 3339); default Monday 2026-11-16T00:00:00Z.")
     var start: String?
@@ -54,21 +60,28 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
         guard scale > 0, scale <= 1000 else { throw ValidationError("--scale must be above 0 and at most 1000") }
+        guard (1...100_000).contains(customers) else { throw ValidationError("--customers must be between 1 and 100000") }
+        guard LiveSimulation.Encoding(rawValue: encoding) != nil else {
+            throw ValidationError("--encoding '\(encoding)' is not one of \(LiveSimulation.Encoding.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let start, Timestamp.parse(start) == nil {
             throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-16T00:00:00Z")
         }
     }
 
     func run() async throws {
-        var configuration = SimulationConfiguration(seed: seed, fault: Fault(rawValue: fault) ?? .ssoDeploy, trafficScale: scale)
+        var configuration = SimulationConfiguration(seed: seed, fault: Fault(rawValue: fault) ?? .ssoDeploy, trafficScale: scale,
+                                                    roster: .standard(customers: customers))
         if let target {
             let live = LiveSimulation(configuration: configuration, target: target, rate: rate, token: token,
-                                      duration: duration.flatMap(TimeSpan.init(parsing:)) ?? .minutes(1))
+                                      duration: duration.flatMap(TimeSpan.init(parsing:)) ?? .minutes(1),
+                                      encoding: LiveSimulation.Encoding(rawValue: encoding) ?? .protobuf)
             let started = Date()
             let summary = try await live.run()
             let seconds = max(0.001, Date().timeIntervalSince(started))
             print("sent \(summary.spans) spans in \(summary.requests) requests over \(String(format: "%.1f", seconds)) s "
-                + "(\(Int(Double(summary.spans) / seconds)) spans/s): accepted \(summary.accepted), rejected \(summary.rejected), failed requests \(summary.failed)")
+                + "(\(Int(Double(summary.spans) / seconds)) spans/s): accepted \(summary.accepted), rejected \(summary.rejected), failed requests \(summary.failed)"
+                + (summary.deploys + summary.deployFailures > 0 ? "; deploys posted \(summary.deploys), not taken \(summary.deployFailures)" : ""))
             for failure in summary.failures { FileHandle.standardError.write(Data("failed: \(failure)\n".utf8)) }
             if summary.failed > 0 { throw ExitCode(1) }
             return

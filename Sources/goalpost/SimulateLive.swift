@@ -4,16 +4,22 @@ import FoundationNetworking
 #endif
 import GoalpostModel
 import GoalpostSimulation
+import GoalpostTelemetry
 
 /// `goalpost simulate --target URL`: the simulator as a real-time OTLP/HTTP load generator. Each simulated minute
 /// starts at the wall clock's minute; its spans go out second by second, once their second has passed, as
-/// OTLP/JSON export requests (one per service and second), to `URL/v1/traces`.
+/// OTLP export requests (one per service and second; protobuf as SDKs send by default, or JSON) to
+/// `URL/v1/traces`. The scenario's deploys are posted to `URL/api/v1/deploys` when their time comes (a receiver
+/// without that API, such as a Collector, answers 404 and is left alone).
 struct LiveSimulation {
+    enum Encoding: String, CaseIterable { case protobuf, json }
+
     var configuration: SimulationConfiguration
     var target: String
     var rate: Double?
     var token: String?
     var duration: TimeSpan
+    var encoding: Encoding = .protobuf
 
     struct Summary {
         var spans = 0
@@ -22,10 +28,14 @@ struct LiveSimulation {
         var rejected = 0
         var failed = 0
         var failures: [String] = []
+        /// Deploys posted to the deploys API (and how many it did not take).
+        var deploys = 0
+        var deployFailures = 0
     }
 
     func run() async throws -> Summary {
-        guard let endpoint = URL(string: (target.hasSuffix("/") ? String(target.dropLast()) : target) + "/v1/traces"), endpoint.scheme != nil else {
+        let base = target.hasSuffix("/") ? String(target.dropLast()) : target
+        guard let endpoint = URL(string: base + "/v1/traces"), endpoint.scheme != nil, let deploysEndpoint = URL(string: base + "/api/v1/deploys") else {
             throw CommandFailure("--target: '\(target)' is not a URL such as http://127.0.0.1:4318")
         }
         let minute: Int64 = 60_000_000_000
@@ -43,8 +53,10 @@ struct LiveSimulation {
         }
         var simulator = Simulator(configuration: configuration)
         let writer = OTLPJSONWriter(simulator: simulator)
+        let protobufWriter = OTLPProtobufWriter(simulator: simulator)
         let stopAt = now + duration.nanoseconds
         var summary = Summary()
+        var deploys = simulator.scenario.deploys.filter { $0.timeUnixNano >= now && $0.timeUnixNano < stopAt }.sorted { $0.timeUnixNano < $1.timeUnixNano }
         var spans: [SpanRecord] = []
         var minuteStart = configuration.startUnixNano
         while Self.clock() < stopAt, simulator.nextMinute(into: &spans) {
@@ -59,13 +71,23 @@ struct LiveSimulation {
                 if due > stopAt { break }
                 let wait = due - Self.clock()
                 if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                while let deploy = deploys.first, deploy.timeUnixNano < due {
+                    deploys.removeFirst()
+                    if await post(deploy, to: deploysEndpoint) { summary.deploys += 1 } else { summary.deployFailures += 1 }
+                }
                 guard !slice.isEmpty else { continue }
                 // Past spans only: the ones before `now` in the first minute are dropped, as they never happened.
                 let live = slice.filter { $0.endUnixNano >= now }
                 guard !live.isEmpty else { continue }
-                var out: [UInt8] = []
-                writer.appendLines(for: live, to: &out)
-                let lines = out.split(separator: UInt8(ascii: "\n")).map { Data($0) }
+                let lines: [Data]
+                switch encoding {
+                case .protobuf:
+                    lines = protobufWriter.requests(for: live).map { Data($0) }
+                case .json:
+                    var out: [UInt8] = []
+                    writer.appendLines(for: live, to: &out)
+                    lines = out.split(separator: UInt8(ascii: "\n")).map { Data($0) }
+                }
                 summary.spans += live.count
                 summary.requests += lines.count
                 let results = await withTaskGroup(of: (Int, String?).self) { group in
@@ -96,21 +118,44 @@ struct LiveSimulation {
     private func send(_ body: Data, to endpoint: URL) async -> (Int, String?) {
         var request = URLRequest(url: endpoint, timeoutInterval: 30)
         request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        }
+        request.setValue(encoding == .json ? "application/json" : "application/x-protobuf", forHTTPHeaderField: "Content-Type")
+        authorize(&request)
         request.httpBody = body
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             guard status == 200 else { return (0, "HTTP \(status): \(String(decoding: data.prefix(200), as: UTF8.self))") }
-            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            let partial = object?["partialSuccess"] as? [String: Any]
-            let rejected = (partial?["rejectedSpans"] as? String).flatMap(Int.init) ?? (partial?["rejectedSpans"] as? Int) ?? 0
-            return (rejected, nil)
+            switch encoding {
+            case .protobuf:
+                guard let partial = OTLPResponse.partialSuccess(protobuf: Array(data)) else { return (0, "HTTP 200 with an unreadable export response") }
+                return (partial.rejected, nil)
+            case .json:
+                let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+                let partial = object?["partialSuccess"] as? [String: Any]
+                let rejected = (partial?["rejectedSpans"] as? String).flatMap(Int.init) ?? (partial?["rejectedSpans"] as? Int) ?? 0
+                return (rejected, nil)
+            }
         } catch {
             return (0, error.localizedDescription)
+        }
+    }
+
+    /// Posts a deploy of the scenario to the deploys API; false when it was not taken.
+    private func post(_ deploy: Deploy, to endpoint: URL) async -> Bool {
+        var request = URLRequest(url: endpoint, timeoutInterval: 30)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        authorize(&request)
+        var object: [String: Any] = ["service": deploy.service, "version": deploy.version, "time": Timestamp.format(deploy.timeUnixNano)]
+        if let title = deploy.title { object["title"] = title }
+        request.httpBody = try? JSONSerialization.data(withJSONObject: object)
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return false }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0) / 100 == 2
+    }
+
+    private func authorize(_ request: inout URLRequest) {
+        if let token = token ?? ProcessInfo.processInfo.environment["GOALPOST_TOKEN"], !token.isEmpty {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         }
     }
 

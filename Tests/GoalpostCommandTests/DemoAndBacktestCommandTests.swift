@@ -60,14 +60,37 @@ struct DemoAndBacktestCommandTests {
         let searchInvestigation = search?["investigation"] as? [String: Any]
         #expect(searchInvestigation?["change"] == nil || searchInvestigation?["change"] is NSNull)
 
-        // The page Goalpost would send for it: a PagerDuty Events v2 trigger, deduplicated by the incident.
+        // Everything went through the server's pipeline as OTLP protobuf, and none of it was refused.
+        let pipeline = try #require(story["pipeline"] as? [String: Any])
+        #expect((pipeline["spans"] as? Int ?? 0) > 1_000_000 && pipeline["spans"] as? Int == story["spans"] as? Int)
+        #expect((pipeline["requests"] as? Int ?? 0) > 1_000)
+        #expect(pipeline["rejected"] as? Int == 0 && pipeline["failedRequests"] as? Int == 0)
+
+        // The page the notifier sent, as the PagerDuty stand-in received it: an Events v2 trigger, deduplicated by
+        // the incident, then updates under the same key, then the resolve.
         let page = try #require(story["page"] as? [String: Any])
         #expect(page["event_action"] as? String == "trigger")
         #expect(page["dedup_key"] as? String == detection["incident"] as? String)
+        #expect(page["routing_key"] as? String == "demo-routing-key")
         let payload = try #require(page["payload"] as? [String: Any])
         #expect(payload["severity"] as? String == "critical" && payload["source"] as? String == "goalpost")
-        #expect((payload["summary"] as? String)?.contains("http.route=/sso/callback") == true)
         #expect((payload["summary"] as? String)?.hasPrefix("[PAGE] ") == true)
+        #expect((payload["summary"] as? String)?.contains("after auth-api 2.3.1 was deployed") == true)
+        let events = try #require(story["pagerDuty"] as? [[String: Any]])
+        #expect(events.allSatisfy { $0["dedup_key"] as? String == detection["incident"] as? String })
+        #expect(events.last?["event_action"] as? String == "resolve")
+        let lastUpdate = events.last { $0["event_action"] as? String == "trigger" }
+        let lastSummary = (lastUpdate?["payload"] as? [String: Any])?["summary"] as? String ?? ""
+        #expect(lastSummary.contains("http.route=/sso/callback") && lastSummary.contains("6 customers affected"), "\(lastSummary)")
+        let slack = try #require(story["slack"] as? [String: Any])
+        #expect((slack["text"] as? String)?.contains(detection["incident"] as? String ?? "?") == true)
+
+        // Every notification was about the SSO incident and was delivered; the background ticket woke nobody.
+        let notifications = try #require(story["notifications"] as? [[String: Any]])
+        #expect(Set(notifications.compactMap { $0["target"] as? String }) == ["oncall-pagerduty", "incidents-slack"])
+        #expect(notifications.allSatisfy { $0["incident"] as? String == detection["incident"] as? String && $0["status"] as? String == "sent" })
+        #expect(notifications.first?["at"] as? String == detection["openedAt"] as? String)
+        #expect(Set(notifications.compactMap { $0["event"] as? String }) == ["opened", "investigated", "resolved"])
     }
 
     @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, rank")
@@ -76,7 +99,8 @@ struct DemoAndBacktestCommandTests {
         #expect(result.status == 0)
         let text = result.stdout
         let markers = ["Every customer can sign in successfully 99.9% of the time.", "auth-api 2.3.1", "Goalpost pages: sign-in",
-                       "still looks healthy", "Per customer", "Impact: 6 customers", "The page Goalpost sends", "Ranked by business impact"]
+                       "still looks healthy", "Per customer", "Impact: 6 customers", "The page Goalpost sent",
+                       "Notifications (", "Ranked by business impact"]
         let positions = markers.map { text.range(of: $0)?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil }, "\(text)")
         let found = positions.compactMap { $0 }

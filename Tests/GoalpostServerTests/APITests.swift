@@ -220,13 +220,16 @@ struct APITests {
 /// `goalpost simulate --target`: the simulator as a live OTLP/HTTP load generator against a running server.
 @Suite("Live simulation", .serialized)
 struct LiveSimulationTests {
-    @Test("simulate --target sends in real time at about the asked rate; every span it counts as accepted, the server counted")
-    func againstServe() async throws {
+    @Test("simulate --target sends in real time at about the asked rate; every span it counts as accepted, the server counted",
+          arguments: ["protobuf", "json"])
+    func againstServe(encoding: String) async throws {
         let data = try temporaryDirectory("goalpost-simulate-live")
         defer { try? FileManager.default.removeItem(at: data) }
         let server = try ServerProcess.start(config: TestPaths.examples, data: data)
         let binary = try #require(TestPaths.builtProduct("goalpost"))
-        let run = try runCommand(binary, ["simulate", "--target", server.baseURL, "--rate", "3000", "--duration", "5s", "--fault", "none"])
+        let run = try runCommand(binary, [
+            "simulate", "--target", server.baseURL, "--rate", "3000", "--duration", "5s", "--fault", "none", "--encoding", encoding, "--customers", "120",
+        ])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         // "sent N spans in R requests over T s (S spans/s): accepted A, rejected 0, failed requests 0"
         let numbers = run.stdout.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }

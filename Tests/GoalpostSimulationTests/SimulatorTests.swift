@@ -17,6 +17,23 @@ struct SimulatorTests {
         #expect(Self.spans(configuration) != Self.spans(SimulationConfiguration(seed: 8, duration: .hours(1))))
     }
 
+    @Test("a roster of N customers keeps the eight enterprise customers, adds business and free one to two, with unique ids",
+          arguments: [1, 8, 48, 120, 1_000])
+    func scaledRoster(count: Int) {
+        let roster = Roster.standard(customers: count)
+        #expect(roster.customers.count == count)
+        #expect(Set(roster.customers.map(\.customer.id)).count == count)
+        #expect(roster.customers.prefix(min(count, 8)).allSatisfy { $0.customer.tier == "enterprise" })
+        if count == 48 { #expect(roster.customers == Roster.standard.customers) }
+        if count == 1_000 {
+            let business = roster.customers.count { $0.customer.tier == "business" }
+            #expect(business == (1_000 - 8) / 3)
+            // Traffic grows with the roster: the SSO fault still has its six customers among many more.
+            let spans = Self.spans(SimulationConfiguration(duration: .minutes(10), roster: roster))
+            #expect(Set(spans.map(\.customer)).count > 900)
+        }
+    }
+
     @Test("spans come out in time order, inside the simulated period")
     func ordered() {
         let configuration = SimulationConfiguration(duration: .hours(2))

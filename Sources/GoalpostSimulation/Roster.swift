@@ -81,8 +81,8 @@ public struct Roster: Sendable {
     }()
 
     /// The standard roster grown or cut to `count` customers, for load tests: the eight enterprise customers
-    /// first (so the SSO fault still has its six), then business and free workspaces one to two, with the
-    /// standard ones' traffic each. `standard(customers: 48)` is `standard`.
+    /// first (so the SSO fault still has its six), then business and free workspaces one to two, the standard
+    /// ones first (free-07 carries the background noise), then numbered ones with the standard ones' traffic. `standard(customers: 48)` is `standard`.
     public static func standard(customers count: Int) -> Roster {
         var roster = standard
         guard count != roster.customers.count else { return roster }
@@ -94,7 +94,7 @@ public struct Roster: Sendable {
         var customers = Array(enterprise.prefix(count))
         let rest = max(0, count - enterprise.count)
         let businessCount = rest / 3
-        let width = rest > 99 ? 5 : 2
+        let width = max(2, String(rest).count)
         for index in 0..<businessCount {
             if index < business.count {
                 customers.append(business[index])
@@ -107,6 +107,10 @@ public struct Roster: Sendable {
             customers.append(extra)
         }
         for index in 0..<(rest - businessCount) {
+            if index < free.count {
+                customers.append(free[index])
+                continue
+            }
             var extra = freeTemplate
             let id = String(format: "free-%0\(width)d", index + 1)
             extra.customer = Customer(id: id, name: "Free workspace \(index + 1)", tier: "free", arr: 0, region: regions[(index + 1) % regions.count])

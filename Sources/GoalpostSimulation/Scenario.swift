@@ -10,6 +10,16 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
     case regionOutage = "region-outage"
     /// Background noise only.
     case none
+
+    /// When the fault starts on its day, UTC (nil for `none`).
+    var timeOfDay: (hour: Int, minute: Int)? {
+        switch self {
+        case .ssoDeploy: (14, 5)
+        case .customerLatency: (10, 0)
+        case .regionOutage: (16, 0)
+        case .none: nil
+        }
+    }
 }
 
 /// When a simulated problem started and stopped: the ground truth a backtest's detection is judged against.
@@ -54,11 +64,14 @@ public struct Scenario: Sendable {
 
     /// The day's story for a fault, over `roster`, on the last (UTC) day of the simulated period `[start, end)`:
     /// the fault happens at the same time of day whichever part of the day is simulated, and earlier days carry
-    /// only the background.
-    static func make(fault: Fault, roster: Roster, start: Int64, end: Int64) -> Scenario {
+    /// only the background. With `faultStart`, the day's schedule is moved so that the fault starts then.
+    static func make(fault: Fault, roster: Roster, start: Int64, end: Int64, faultStart: Int64? = nil) -> Scenario {
         let day: Int64 = 86_400_000_000_000
         let last = max(start, end - 1)
-        let midnight = last - ((last % day) + day) % day
+        var midnight = last - ((last % day) + day) % day
+        if let faultStart, let (hour, minute) = fault.timeOfDay {
+            midnight = faultStart - Int64(hour * 3600 + minute * 60) * 1_000_000_000
+        }
         func at(_ hour: Int, _ minute: Int) -> Int64 { midnight + Int64(hour * 3600 + minute * 60) * 1_000_000_000 }
         let routeIndex = Dictionary(uniqueKeysWithValues: roster.routes.enumerated().map { ($1.route, $0) })
         let customerIndex = Dictionary(uniqueKeysWithValues: roster.customers.enumerated().map { ($1.customer.id, $0) })

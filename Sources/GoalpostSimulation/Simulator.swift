@@ -15,6 +15,9 @@ public struct SimulationConfiguration: Sendable {
     public var trafficScale: Double
     /// The simulated company.
     public var roster: Roster
+    /// When the fault starts, nanoseconds since the Unix epoch; the day's whole schedule (deploys, rollback, the
+    /// fault's end) moves with it. Nil: at its time of day (14:05 for `sso-deploy`) on the last simulated day.
+    public var faultStartUnixNano: Int64?
 
     public static let defaultStart: Int64 = 1_794_787_200_000_000_000
 
@@ -68,7 +71,8 @@ public struct Simulator: Sendable {
     public init(configuration: SimulationConfiguration = SimulationConfiguration()) {
         self.configuration = configuration
         let scenario = Scenario.make(fault: configuration.fault, roster: configuration.roster, start: configuration.startUnixNano,
-                                     end: configuration.startUnixNano + configuration.duration.nanoseconds)
+                                     end: configuration.startUnixNano + configuration.duration.nanoseconds,
+                                     faultStart: configuration.faultStartUnixNano)
         self.scenario = scenario
         random = RandomSource(seed: configuration.seed)
         minutes = max(0, configuration.duration.wholeMinutes)

@@ -34,6 +34,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "The injected fault: \(Fault.allCases.map(\.rawValue).joined(separator: ", ")).")
     var fault: String = Fault.ssoDeploy.rawValue
 
+    @Option(help: "When the fault starts, after the start (e.g. 10m); the day's deploys and rollback move with it. Default: with --target 2m, else at its time of day (14:05 for sso-deploy).")
+    var faultAfter: String?
+
     @Option(help: "How long to simulate (e.g. 6h, 1d, 7d); with --target, how long to send (e.g. 1m).")
     var duration: String?
 
@@ -58,6 +61,9 @@ struct SimulateCommand: AsyncParsableCommand {
         if let duration, !(TimeSpan(parsing: duration).map { $0 >= minimum } ?? false) {
             throw ValidationError("--duration '\(duration)' is not a duration of at least \(minimum) (e.g. 6h, 1d\(target == nil ? "" : ", 30s"))")
         }
+        if let faultAfter, TimeSpan(parsing: faultAfter) == nil {
+            throw ValidationError("--fault-after '\(faultAfter)' is not a duration (e.g. 2m, 1h)")
+        }
         if let rate, !(rate > 0 && rate <= 1_000_000) { throw ValidationError("--rate must be above 0 and at most 1000000") }
         guard scale > 0, scale <= 1000 else { throw ValidationError("--scale must be above 0 and at most 1000") }
         guard (1...100_000).contains(customers) else { throw ValidationError("--customers must be between 1 and 100000") }
@@ -75,7 +81,8 @@ struct SimulateCommand: AsyncParsableCommand {
         if let target {
             let live = LiveSimulation(configuration: configuration, target: target, rate: rate, token: token,
                                       duration: duration.flatMap(TimeSpan.init(parsing:)) ?? .minutes(1),
-                                      encoding: LiveSimulation.Encoding(rawValue: encoding) ?? .protobuf)
+                                      encoding: LiveSimulation.Encoding(rawValue: encoding) ?? .protobuf,
+                                      faultAfter: faultAfter.flatMap(TimeSpan.init(parsing:)) ?? .minutes(2))
             let started = Date()
             let summary = try await live.run()
             let seconds = max(0.001, Date().timeIntervalSince(started))
@@ -89,6 +96,7 @@ struct SimulateCommand: AsyncParsableCommand {
         guard let out else { return }
         configuration.duration = duration.flatMap(TimeSpan.init(parsing:)) ?? .days(1)
         if let start, let nanos = Timestamp.parse(start) { configuration.startUnixNano = nanos }
+        if let after = faultAfter.flatMap(TimeSpan.init(parsing:)) { configuration.faultStartUnixNano = configuration.startUnixNano + after.nanoseconds }
         let showProgress = configuration.duration >= .hours(6)
         let summary = try RecordedDayWriter.write(configuration, to: out) { fraction in
             if showProgress { FileHandle.standardError.write(Data("\rsimulating: \(Int(fraction * 100))%".utf8)) }

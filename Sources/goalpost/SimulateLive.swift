@@ -20,6 +20,8 @@ struct LiveSimulation {
     var token: String?
     var duration: TimeSpan
     var encoding: Encoding = .protobuf
+    /// When the fault starts, after now (whole minutes).
+    var faultAfter: TimeSpan = .minutes(2)
 
     struct Summary {
         var spans = 0
@@ -43,6 +45,7 @@ struct LiveSimulation {
         var configuration = self.configuration
         let now = Self.clock()
         configuration.startUnixNano = now / minute * minute
+        configuration.faultStartUnixNano = (now + faultAfter.nanoseconds) / minute * minute
         configuration.duration = TimeSpan(nanoseconds: (duration.nanoseconds + minute - 1) / minute * minute + minute)
         if let rate {
             // The traffic of this hour of the simulated day, at scale 1, tells the scale that gives `rate`.

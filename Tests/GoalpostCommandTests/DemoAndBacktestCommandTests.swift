@@ -107,6 +107,28 @@ struct DemoAndBacktestCommandTests {
         #expect(found == found.sorted())
     }
 
+    @Test("simulate --fault-after moves the fault and the day's deploys with it; --customers grows the company it writes")
+    func faultAfterAndCustomers() throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("short.jsonl").path
+        let simulate = try runCommand(try goalpost(), [
+            "simulate", "--out", file, "--start", "2026-11-16T09:00:00Z", "--duration", "30m", "--fault-after", "10m", "--customers", "120",
+        ])
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let onsets = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file + ".onsets.json"))) as? [[String: Any]])
+        // 2026-11-16T09:10:00Z, and the rollback 90 minutes on.
+        #expect(onsets.first?["start_unix_nano"] as? String == "1794820200000000000", "\(onsets)")
+        #expect(onsets.first?["end_unix_nano"] as? String == "1794825600000000000")
+        let deploys = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file + ".deploys.json"))) as? [[String: Any]])
+        #expect(deploys.contains { $0["version"] as? String == "2.3.1" && $0["time_unix_nano"] as? String == "1794820200000000000" })
+        let customers = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file + ".customers.json"))) as? [[String: Any]])
+        #expect(customers.count == 120)
+        let telemetry = try String(contentsOfFile: file, encoding: .utf8)
+        // 112 beyond the enterprise eight: 37 business (16 standard, then business-017…) and 75 free.
+        #expect(telemetry.contains(#""stringValue":"free-075""#) && telemetry.contains(#""stringValue":"business-037""#))
+    }
+
     @Test("simulate writes OTLP/JSON and its ground truth; backtest of it finds the fault with its detection delay")
     func simulateThenBacktest() throws {
         let folder = try temporaryDirectory()

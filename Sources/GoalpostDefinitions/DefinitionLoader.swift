@@ -130,6 +130,10 @@ enum CrossChecks {
             case .notificationTarget: kindName = "notification target"; keys = ["target/\(entry.definition.name)"]
             case .escalationPolicy: kindName = "escalation policy"; keys = ["policy/\(entry.definition.name)"]
             case .runbook: kindName = "runbook"; keys = ["runbook/\(entry.definition.name)"]
+            case .foreign(let document):
+                // Kept as written: names are the other tool's to check.
+                kindName = "\(document.apiVersion) \(document.kind)"
+                keys = []
             }
             var duplicate = false
             for key in keys {
@@ -152,6 +156,7 @@ enum CrossChecks {
             case .notificationTarget(let target): catalog.notificationTargets.append(target)
             case .escalationPolicy(let policy): catalog.escalationPolicies.append(policy)
             case .runbook(let runbook): catalog.runbooks.append(runbook)
+            case .foreign(let document): catalog.foreignDocuments.append(document)
             }
         }
 

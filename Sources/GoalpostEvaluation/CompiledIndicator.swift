@@ -34,7 +34,7 @@ struct CompiledIndicator: Sendable {
         case .traces: signal = .span
         case .logs: signal = .log
         case .events: signal = .event
-        case .metrics, .prometheus, .sql: signal = nil
+        case .metrics, .prometheus, .sql, .external: signal = nil
         }
         service = indicator.service.map { symbols.intern($0) }
         operations = indicator.operations.map { symbols.intern($0) }.sorted()

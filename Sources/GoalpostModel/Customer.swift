@@ -44,8 +44,12 @@ public struct Service: Hashable, Sendable, Codable {
     public var repository: String?
     /// Path prefixes or globs within the repository (`services/auth/**`).
     public var sourcePaths: [String]
+    /// Where it was imported from (an OpenSLO Service), kept for export.
+    public var origin: SpecOrigin?
 
-    public init(name: String, owner: String? = nil, description: String? = nil, repository: String? = nil, sourcePaths: [String] = []) {
+    public init(name: String, owner: String? = nil, description: String? = nil, repository: String? = nil, sourcePaths: [String] = [],
+                origin: SpecOrigin? = nil) {
+        self.origin = origin
         self.name = name
         self.owner = owner
         self.description = description
@@ -96,9 +100,13 @@ public struct Catalog: Hashable, Sendable, Codable {
     public var notificationTargets: [NotificationTarget]
     public var escalationPolicies: [EscalationPolicy]
     public var runbooks: [Runbook]
+    /// Documents of other specifications kept as written (OpenSLO kinds with no Goalpost equivalent).
+    public var foreignDocuments: [ForeignDocument]
 
     public init(outcomes: [Outcome] = [], customers: [Customer] = [], services: [Service] = [],
-                notificationTargets: [NotificationTarget] = [], escalationPolicies: [EscalationPolicy] = [], runbooks: [Runbook] = []) {
+                notificationTargets: [NotificationTarget] = [], escalationPolicies: [EscalationPolicy] = [], runbooks: [Runbook] = [],
+                foreignDocuments: [ForeignDocument] = []) {
+        self.foreignDocuments = foreignDocuments
         self.outcomes = outcomes
         self.customers = customers
         self.services = services

@@ -21,6 +21,7 @@ public struct Indicator: Hashable, Sendable, Codable {
     public var prometheus: PrometheusIndicator?
     /// For `sql`: the query and connection.
     public var sql: SQLIndicator?
+    public var external: ExternalIndicator?
 
     public init(
         source: IndicatorSource,
@@ -31,7 +32,8 @@ public struct Indicator: Hashable, Sendable, Codable {
         goodFilter: Filter? = nil,
         metrics: MetricIndicator? = nil,
         prometheus: PrometheusIndicator? = nil,
-        sql: SQLIndicator? = nil
+        sql: SQLIndicator? = nil,
+        external: ExternalIndicator? = nil
     ) {
         self.source = source
         self.service = service
@@ -42,6 +44,7 @@ public struct Indicator: Hashable, Sendable, Codable {
         self.metrics = metrics
         self.prometheus = prometheus
         self.sql = sql
+        self.external = external
     }
 }
 
@@ -59,6 +62,9 @@ public enum IndicatorSource: String, Hashable, Sendable, Codable, CaseIterable {
     case prometheus
     /// An SQL query returning good and total counts per time bucket and customer.
     case sql
+    /// Measured by another tool Goalpost does not query (an imported OpenSLO metric source such as Datadog):
+    /// kept, listed, never evaluated.
+    case external
 }
 
 /// Good and total counts carried by OTLP metrics.
@@ -100,6 +106,17 @@ public struct PrometheusIndicator: Hashable, Sendable, Codable {
 }
 
 /// An SQL query that returns `bucket`, `customer`, `good`, `total` rows.
+/// An indicator another tool measures: which tool (the OpenSLO metric source type) and what it measures.
+public struct ExternalIndicator: Hashable, Sendable, Codable {
+    public var type: String
+    public var description: String?
+
+    public init(type: String, description: String? = nil) {
+        self.type = type
+        self.description = description
+    }
+}
+
 public struct SQLIndicator: Hashable, Sendable, Codable {
     /// A connection URL or the name of a configured connection.
     public var connection: String

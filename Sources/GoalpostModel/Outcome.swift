@@ -37,6 +37,8 @@ public struct Outcome: Hashable, Sendable, Codable {
     public var dimensions: [String]
     /// When to page and when to open a ticket.
     public var alerting: AlertPolicy
+    /// Where it was imported from (OpenSLO, Sloth), kept for export; nil when written for Goalpost.
+    public var origin: SpecOrigin?
 
     /// Creates an outcome; everything but the name, statement, indicator and objective has a default.
     public init(
@@ -55,7 +57,8 @@ public struct Outcome: Hashable, Sendable, Codable {
         budgeting: BudgetingMethod = .occurrences,
         customers: CustomerEvaluation = CustomerEvaluation(),
         dimensions: [String] = [],
-        alerting: AlertPolicy = .workbook
+        alerting: AlertPolicy = .workbook,
+        origin: SpecOrigin? = nil
     ) {
         self.name = name
         self.displayName = displayName
@@ -73,6 +76,7 @@ public struct Outcome: Hashable, Sendable, Codable {
         self.customers = customers
         self.dimensions = dimensions
         self.alerting = alerting
+        self.origin = origin
     }
 
     /// The objective that applies to a customer of the given tier (a tier may be promised more).

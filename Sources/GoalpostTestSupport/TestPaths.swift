@@ -8,6 +8,8 @@ public enum TestPaths {
 
     /// The `examples/` folder of the repository.
     public static var examples: URL { repositoryRoot.appendingPathComponent("examples") }
+    /// Other projects' OpenSLO and Sloth files (`../shared/interop`, beside the checkout).
+    public static var interop: URL { repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/interop") }
 
     /// The path of a product built next to the running test bundle (`goalpost`), or nil when it was not built.
     public static func builtProduct(_ name: String) -> URL? {

@@ -3,7 +3,7 @@ import GoalpostModel
 
 extension DefinitionDecoder {
     static let customerKeys = ["externalId", "tier", "arr", "region", "contact", "runbook"]
-    static let serviceKeys = ["owner", "description", "repository", "sourcePaths"]
+    static let serviceKeys = ["owner", "description", "repository", "sourcePaths", "x-openslo"]
 
     static func decodeCustomer(_ spec: Mapping, header: Header, context: inout DecodingContext) -> Customer? {
         spec.rejectUnknownKeys(allowed: customerKeys, context: &context)
@@ -40,6 +40,7 @@ extension DefinitionDecoder {
             }
             service.sourcePaths = paths
         }
+        service.origin = decodeOrigin(spec, context: &context)
         return service
     }
 }

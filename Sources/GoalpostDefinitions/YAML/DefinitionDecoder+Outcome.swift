@@ -5,7 +5,7 @@ import Yams
 extension DefinitionDecoder {
     static let outcomeKeys = [
         "statement", "owner", "journey", "criticality", "parent", "indicator", "objective", "window",
-        "budgeting", "customers", "dimensions", "alerting",
+        "budgeting", "customers", "dimensions", "alerting", "x-openslo", "x-sloth",
     ]
 
     static func decodeOutcome(_ spec: Mapping, header: Header, references: inout [String: Field], context: inout DecodingContext) -> Outcome? {
@@ -87,15 +87,38 @@ extension DefinitionDecoder {
             name: header.name, displayName: header.displayName, labels: header.labels, annotations: header.annotations,
             statement: statement, owner: owner, journey: journey, criticality: criticality, parent: parent,
             indicator: indicator, objective: objective, window: window, budgeting: budgeting, customers: customers,
-            dimensions: dimensions, alerting: alerting
+            dimensions: dimensions, alerting: alerting, origin: decodeOrigin(spec, context: &context)
         )
     }
 
     static func percent(_ value: Double) -> String { ObjectiveText.percent(value) }
 
+    /// `x-openslo: {objective, document, referenced}` or `x-sloth: {slo, document}`: what an import kept.
+    static func decodeOrigin(_ spec: Mapping, context: inout DecodingContext) -> SpecOrigin? {
+        for (key, format, partKey) in [("x-openslo", SpecOrigin.Format.openslo, "objective"), ("x-sloth", .sloth, "slo")] {
+            guard let field = spec.present(key), let mapping = context.mapping(field) else { continue }
+            mapping.rejectUnknownKeys(allowed: [partKey, "document", "referenced"], context: &context)
+            guard let document = mapping.present("document") else {
+                context.error("\(field.path).document: is required", at: field)
+                return nil
+            }
+            let part = mapping.present(partKey).flatMap { context.int($0) } ?? 0
+            var referenced: [DocumentValue] = []
+            if let list = mapping.present("referenced") {
+                guard case .sequence(let nodes) = list.node else {
+                    context.error("\(list.path): expected a list, found \(list.kindName)", at: list)
+                    return nil
+                }
+                referenced = nodes.map(DocumentYAML.value)
+            }
+            return SpecOrigin(format: format, part: part, document: DocumentYAML.value(document.node), referenced: referenced)
+        }
+        return nil
+    }
+
     // MARK: Indicator
 
-    static let indicatorKeys = ["source", "service", "operations", "where", "good", "metrics", "prometheus", "sql"]
+    static let indicatorKeys = ["source", "service", "operations", "where", "good", "metrics", "prometheus", "sql", "external"]
 
     static func decodeIndicator(_ field: Field, references: inout [String: Field], context: inout DecodingContext) -> Indicator? {
         guard let mapping = context.mapping(field) else { return nil }
@@ -132,7 +155,7 @@ extension DefinitionDecoder {
         }
 
         // Blocks that belong to one source only.
-        let blocks: [(key: String, source: IndicatorSource)] = [("metrics", .metrics), ("prometheus", .prometheus), ("sql", .sql)]
+        let blocks: [(key: String, source: IndicatorSource)] = [("metrics", .metrics), ("prometheus", .prometheus), ("sql", .sql), ("external", .external)]
         for block in blocks {
             let given = mapping.present(block.key)
             if block.source == source, given == nil {
@@ -150,14 +173,24 @@ extension DefinitionDecoder {
             if let block = mapping.present("prometheus") { indicator.prometheus = decodePrometheus(block, key: mapping.keyField("prometheus"), context: &context) }
         case .sql:
             if let block = mapping.present("sql") { indicator.sql = decodeSQL(block, context: &context) }
+        case .external:
+            if let block = mapping.present("external"), let external = context.mapping(block) {
+                external.rejectUnknownKeys(allowed: ["type", "description"], context: &context)
+                if let type = context.requiredString("type", in: external) {
+                    indicator.external = ExternalIndicator(type: type, description: context.optionalString("description", in: external))
+                    context.warning("\(field.path): measured by \(type), which Goalpost does not query: the outcome is kept (and exported) but not evaluated", at: sourceField)
+                } else {
+                    ok = false
+                }
+            }
         case .traces, .logs, .events:
             break
         }
-        if source == .prometheus || source == .sql {
+        if source == .prometheus || source == .sql || source == .external {
             // These sources return good and total counts themselves: event selectors would be silently ignored.
             for key in ["operations", "where", "good"] {
                 if let given = mapping.keyField(key) {
-                    let place = source == .prometheus ? "inside the PromQL queries" : "inside the SQL query"
+                    let place = source == .prometheus ? "inside the PromQL queries" : source == .sql ? "inside the SQL query" : "in the tool that measures it"
                     context.error("\(given.path): does not apply to source \(source.rawValue); select and classify events \(place)", at: given)
                     ok = false
                 }

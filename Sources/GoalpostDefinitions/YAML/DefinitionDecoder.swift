@@ -7,6 +7,8 @@ struct LocatedDefinition {
     enum Kind {
         case outcome(Outcome), customer(Customer), service(Service)
         case notificationTarget(NotificationTarget), escalationPolicy(EscalationPolicy), runbook(Runbook)
+        /// An OpenSLO document with no Goalpost equivalent, kept as written (`goalpost import openslo` writes them).
+        case foreign(ForeignDocument)
     }
     var kind: Kind
     var name: String
@@ -113,15 +115,16 @@ struct DefinitionDecoder {
         // Any error inside the document, envelope and metadata included, keeps the definition out of the catalog.
         let errorsBefore = context.diagnostics.count { $0.severity == .error }
         guard let document = context.mapping(field) else { return nil }
+        if let apiVersion = document.present("apiVersion").flatMap({ context.string($0) }), OpenSLO.isAPIVersion(apiVersion) {
+            return decodeForeign(field, document: document, apiVersion: apiVersion, context: &context)
+        }
         document.rejectUnknownKeys(allowed: ["apiVersion", "kind", "metadata", "spec"], context: &context)
         guard let apiVersion = context.requiredString("apiVersion", in: document) else { return nil }
         let apiField = document.value("apiVersion") ?? field
         guard apiVersion == Self.apiVersion else {
             let hint: String
-            if apiVersion.lowercased().hasPrefix("openslo/") {
-                hint = " (OpenSLO documents need converting to goalpost/v1)"
-            } else if apiVersion.hasPrefix("sloth") || apiVersion.hasPrefix("prometheus/") {
-                hint = " (Sloth specs need converting to goalpost/v1)"
+            if apiVersion.hasPrefix("sloth") || apiVersion.hasPrefix("prometheus/") {
+                hint = " (Sloth specs need converting: goalpost import sloth FILE)"
             } else {
                 hint = DidYouMean.hint(for: apiVersion, among: [Self.apiVersion])
             }
@@ -172,6 +175,22 @@ struct DefinitionDecoder {
         let errorsAfter = context.diagnostics.count { $0.severity == .error }
         guard let decoded, nameIsValid, errorsAfter == errorsBefore else { return nil }
         return LocatedDefinition(kind: decoded, name: name, nameField: nameField, references: references)
+    }
+
+    /// An OpenSLO document in a definitions folder: kept as written, for export. SLOs and SLIs among them are
+    /// not evaluated until converted (`goalpost import openslo`), and lint says so.
+    static func decodeForeign(_ field: Field, document: Mapping, apiVersion: String, context: inout DecodingContext) -> LocatedDefinition? {
+        guard let kind = context.requiredString("kind", in: document) else { return nil }
+        let metadata = document.present("metadata").flatMap { context.mapping($0) }
+        guard let nameField = metadata?.present("name"), let name = context.string(nameField) else {
+            context.error("metadata.name: is required", at: document.value("metadata") ?? field)
+            return nil
+        }
+        if kind == "SLO" || kind == "SLI" {
+            context.warning("\(apiVersion) \(kind) '\(name)' is kept as written but not evaluated; convert it with `goalpost import openslo`", at: field)
+        }
+        let foreign = ForeignDocument(apiVersion: apiVersion, kind: kind, name: name, document: DocumentYAML.value(field.node))
+        return LocatedDefinition(kind: .foreign(foreign), name: name, nameField: nameField)
     }
 
     struct Header {

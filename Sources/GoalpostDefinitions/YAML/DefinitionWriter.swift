@@ -10,7 +10,8 @@ public enum DefinitionWriter {
     /// A multi-document YAML text for a whole catalog: services, customers, then outcomes.
     public static func yaml(for catalog: Catalog) throws -> String {
         let nodes = catalog.services.map(node(for:)) + catalog.customers.map(node(for:)) + catalog.outcomes.map(node(for:))
-        return try nodes.map { try Yams.serialize(node: $0, width: -1, sortKeys: false) }.joined(separator: "---\n")
+            + catalog.foreignDocuments.map { DocumentYAML.node($0.document) }
+        return try nodes.map { try Yams.serialize(node: $0, width: -1, allowUnicode: true, sortKeys: false) }.joined(separator: "---\n")
     }
 
     /// One outcome as a YAML document.
@@ -62,6 +63,7 @@ public enum DefinitionWriter {
         if let description = service.description { spec.append(("description", text(description))) }
         if let repository = service.repository { spec.append(("repository", text(repository))) }
         if !service.sourcePaths.isEmpty { spec.append(("sourcePaths", list(service.sourcePaths))) }
+        if let origin = service.origin { spec.append(node(for: origin)) }
         return document(kind: "Service", name: service.name, displayName: nil, labels: [:], annotations: [:], spec: spec)
     }
 
@@ -124,7 +126,16 @@ public enum DefinitionWriter {
             }
             spec.append(("alerting", mapping(pairs)))
         }
+        if let origin = outcome.origin { spec.append(node(for: origin)) }
         return document(kind: "Outcome", name: outcome.name, displayName: outcome.displayName, labels: outcome.labels, annotations: outcome.annotations, spec: spec)
+    }
+
+    /// `x-openslo` / `x-sloth`: where an imported definition came from, as written there.
+    static func node(for origin: SpecOrigin) -> (String, Node) {
+        var pairs: [(String, Node)] = [(origin.format == .openslo ? "objective" : "slo", Node(String(origin.part), .init(.int)))]
+        pairs.append(("document", DocumentYAML.node(origin.document)))
+        if !origin.referenced.isEmpty { pairs.append(("referenced", Node(origin.referenced.map(DocumentYAML.node), .init(.seq), .block))) }
+        return ("x-\(origin.format.rawValue)", mapping(pairs))
     }
 
     static func node(for rule: BurnRateRule) -> Node {
@@ -158,6 +169,11 @@ public enum DefinitionWriter {
         }
         if let sql = indicator.sql {
             pairs.append(("sql", mapping([("connection", text(sql.connection)), ("query", text(sql.query))])))
+        }
+        if let external = indicator.external {
+            var entries: [(String, Node)] = [("type", text(external.type))]
+            if let description = external.description { entries.append(("description", text(description))) }
+            pairs.append(("external", mapping(entries)))
         }
         return mapping(pairs)
     }

@@ -1,0 +1,51 @@
+import Foundation
+import GoalpostModel
+import Yams
+
+/// YAML nodes to `DocumentValue`s and back: scalars keep their resolved type (a quoted "0.99" stays a string,
+/// a plain 0.99 a number), mappings their key order.
+enum DocumentYAML {
+    static func value(_ node: Node) -> DocumentValue {
+        switch node {
+        case .scalar(let scalar):
+            switch node.tag.rawValue {
+            case YAMLTags.null: return .null
+            case YAMLTags.bool: return Bool.construct(from: scalar).map(DocumentValue.bool) ?? .string(scalar.string)
+            case YAMLTags.int: return Int64(scalar.string).map(DocumentValue.int) ?? Double.construct(from: scalar).map(DocumentValue.double) ?? .string(scalar.string)
+            case YAMLTags.float: return Double.construct(from: scalar).map(DocumentValue.double) ?? .string(scalar.string)
+            default: return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .list(sequence.map(value))
+        case .mapping(let mapping):
+            return .map(mapping.map { pair in (pair.key.string ?? "\(pair.key)", value(pair.value)) })
+        case .alias:
+            return .null
+        }
+    }
+
+    static func node(_ value: DocumentValue) -> Node {
+        switch value {
+        case .null: return Node("null", .init(.null))
+        case .bool(let flag): return Node(flag ? "true" : "false", .init(.bool))
+        case .int(let number): return Node(String(number), .init(.int))
+        case .double(let number):
+            // The shortest text that reads back as the same double; a whole number keeps a ".0" so it stays a float.
+            var text = "\(number)"
+            if number.isNaN { text = ".nan" } else if number.isInfinite { text = number > 0 ? ".inf" : "-.inf" }
+            return Node(text, .init(.float))
+        case .string(let text):
+            if text.contains("\n") { return Node(text, .init(.str), .literal) }
+            return DefinitionWriter.text(text)
+        case .list(let values):
+            return Node(values.map(node), .init(.seq), .block)
+        case .map(let pairs):
+            return Node(pairs.map { (DefinitionWriter.text($0.key), node($0.value)) }, .init(.map), .block)
+        }
+    }
+
+    /// The YAML text of documents (`---` between them).
+    static func text(_ values: [DocumentValue]) throws -> String {
+        try values.map { try Yams.serialize(node: node($0), width: -1, allowUnicode: true, sortKeys: false) }.joined(separator: "---\n")
+    }
+}

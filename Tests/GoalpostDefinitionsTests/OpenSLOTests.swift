@@ -1,0 +1,169 @@
+import Foundation
+import GoalpostDefinitions
+import GoalpostModel
+import GoalpostTestSupport
+import Testing
+
+/// OpenSLO in and out: other projects' files import, round-trip without loss, and what cannot be imported is
+/// named with its place.
+struct OpenSLOTests {
+    static var interopFiles: [String] {
+        let folder = TestPaths.interop.appendingPathComponent("openslo").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// Imports, writes goalpost/v1 the way `goalpost import` does, and loads it back as a definitions folder would be.
+    static func importAndLoad(_ paths: [String]) throws -> (catalog: Catalog, diagnostics: [Diagnostic]) {
+        let imported = OpenSLO.importFiles(paths)
+        #expect(imported.errors.isEmpty, "\(imported.errors)")
+        let yaml = try DefinitionWriter.yaml(for: imported.catalog)
+        let loaded = DefinitionLoader.load(sources: [("imported.yaml", yaml)])
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        #expect(loaded.catalog == imported.catalog)
+        return (loaded.catalog, imported.diagnostics)
+    }
+
+    @Test("the interop corpus is there (../shared/interop/openslo)")
+    func corpusPresent() {
+        #expect(Self.interopFiles.count >= 10)
+    }
+
+    @Test("each OpenSLO file of the interop corpus imports without error, and import → export → import is lossless",
+          arguments: OpenSLOTests.interopFiles)
+    func roundTrip(_ path: String) throws {
+        let first = try Self.importAndLoad([path])
+        let read = OpenSLO.read(sources: [(path, try String(contentsOfFile: path, encoding: .utf8))])
+        #expect(read.diagnostics.isEmpty)
+        #expect(first.catalog.outcomes.count + first.catalog.services.count + first.catalog.foreignDocuments.count >= read.documents.count)
+
+        let exported = try OpenSLO.export(first.catalog)
+        // Nothing changed in Goalpost, so every original document comes back exactly as it was read.
+        for document in read.documents {
+            #expect(exported.contains(document.value), "\(document.kind) '\(document.name)' did not come back as written")
+        }
+        #expect(exported.count == read.documents.count)
+
+        let folder = try temporaryDirectory("goalpost-openslo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("openslo.yaml").path
+        try OpenSLO.yaml(exported).write(toFile: file, atomically: true, encoding: .utf8)
+        let second = try Self.importAndLoad([file])
+        #expect(second.catalog == first.catalog)
+    }
+
+    @Test("the whole corpus at once: SLIs referenced by name resolve, data sources give Prometheus URLs, duplicates are kept")
+    func wholeCorpus() throws {
+        let (catalog, diagnostics) = try Self.importAndLoad(Self.interopFiles)
+        let web = try #require(catalog.outcome(named: "web-availability"))
+        #expect(web.indicator.source == .prometheus)
+        #expect(web.indicator.prometheus?.total == #"sum(http_requests{k8s_cluster="prod",component="web"})"#)
+        #expect(web.objective == 0.995)
+        #expect(web.window == .calendar(.week, timeZone: "America/New_York"))
+        #expect(web.budgeting == .timeslices(slice: .minutes(1), threshold: 0.95))
+        #expect(web.labels == ["env": "prod", "team": "team-a,team-b"])
+        // Two objectives become two outcomes of the same SLO.
+        let split = catalog.outcomes.filter { $0.origin?.document["metadata"]?["name"]?.string == "service-availability" }
+        #expect(split.map(\.name) == ["service-availability-internal-objective", "service-availability-sla"])
+        #expect(split.map(\.objective) == [0.995, 0.99])
+        // What Goalpost cannot evaluate is a warning naming the file and the document's line, not an error.
+        let thresholds = diagnostics.filter { $0.message.contains("threshold metric") }
+        #expect(thresholds.contains { $0.file.hasSuffix("openslo-occurences-slo.yaml") && $0.line == 2 && $0.column == 1 })
+        // The second 'example-service' (dev) is kept as written instead of clashing with the first.
+        #expect(catalog.services.map(\.name) == ["example-service"])
+        #expect(catalog.foreignDocuments.contains { $0.kind == "Service" && $0.name == "example-service" })
+        #expect(Set(catalog.foreignDocuments.map(\.kind)) == ["SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service"])
+    }
+
+    @Test("a change made in Goalpost goes out over the original and comes back")
+    func editedObjective() throws {
+        let path = try #require(Self.interopFiles.first { $0.hasSuffix("openslo-timeslices-slo.yaml") })
+        var catalog = try Self.importAndLoad([path]).catalog
+        let index = try #require(catalog.outcomes.firstIndex { $0.name == "service-availability-sla" })
+        catalog.outcomes[index].objective = 0.98
+        let exported = try OpenSLO.export(catalog)
+        #expect(exported.count == 1)
+        let objectives = exported.first?["spec"]?["objectives"]?.list ?? []
+        #expect(objectives.map { $0["target"]?.number } == [0.995, 0.98])
+        #expect(objectives.first?["displayName"]?.string == "Internal objective")
+        let again = OpenSLO.convert(OpenSLO.read(sources: [("x.yaml", try OpenSLO.yaml(exported))]).documents)
+        #expect(again.catalog.outcomes.map(\.objective) == [0.995, 0.98])
+    }
+
+    @Test("an outcome written for Goalpost goes out as an OpenSLO SLO and comes back whole")
+    func nativeOutcome() throws {
+        let loaded = DefinitionLoader.load(paths: [TestPaths.examples.path])
+        #expect(loaded.errors.isEmpty)
+        let outcomes = loaded.catalog.outcomes
+        let exported = try OpenSLO.export(Catalog(outcomes: outcomes))
+        let signIn = try #require(exported.first { $0["metadata"]?["name"]?.string == "sign-in" })
+        #expect(signIn["apiVersion"]?.string == "openslo/v1" && signIn["kind"]?.string == "SLO")
+        #expect(signIn["spec"]?["objectives"]?.list?.first?["target"]?.number == 0.999)
+        #expect(signIn["spec"]?["budgetingMethod"]?.string == "Occurrences")
+        let back = OpenSLO.convert(OpenSLO.read(sources: [("out.yaml", try OpenSLO.yaml(exported))]).documents)
+        #expect(back.errors.isEmpty, "\(back.errors)")
+        #expect(back.catalog.outcomes == outcomes)
+    }
+
+    @Test("v1alpha: timeWindows and objectives with their own Prometheus ratioMetrics")
+    func v1alpha() throws {
+        let text = """
+        apiVersion: openslo/v1alpha
+        kind: SLO
+        metadata:
+          name: checkout-alpha
+          displayName: Checkout (v1alpha)
+        spec:
+          service: checkout
+          description: Checkouts succeed.
+          budgetingMethod: Occurrences
+          timeWindows:
+            - unit: Day
+              count: 28
+              isRolling: true
+          objectives:
+            - displayName: ok
+              target: 0.999
+              ratioMetrics:
+                incremental: true
+                good: {source: prometheus, queryType: promql, query: 'sum(rate(checkout_total{code!~"5.."}[5m]))'}
+                total: {source: prometheus, queryType: promql, query: 'sum(rate(checkout_total[5m]))'}
+        """
+        let result = OpenSLO.convert(OpenSLO.read(sources: [("alpha.yaml", text)]).documents)
+        #expect(result.errors.isEmpty)
+        let outcome = try #require(result.catalog.outcomes.first)
+        #expect(outcome.window == .rolling(.days(28)))
+        #expect(outcome.indicator.prometheus?.good == #"sum(rate(checkout_total{code!~"5.."}[5m]))"#)
+        #expect(try OpenSLO.export(result.catalog).first == OpenSLO.read(sources: [("alpha.yaml", text)]).documents.first?.value)
+    }
+
+    @Test("what cannot be imported is an error with file:line:column, and nothing of the document is kept")
+    func errors() {
+        let text = """
+        apiVersion: openslo/v1
+        kind: SLO
+        metadata: {name: no-target}
+        spec:
+          indicator: {spec: {ratioMetric: {good: {metricSource: {type: Prometheus, spec: {query: a}}}, total: {metricSource: {type: Prometheus, spec: {query: b}}}}}}
+          objectives:
+            - displayName: missing
+        ---
+        - apiVersion: openslo/v1
+          kind: SLO
+          metadata: {name: dangling}
+          spec:
+            indicatorRef: nowhere
+            objectives: [{target: 0.9}]
+        - apiVersion: openslo/v9
+          kind: SLO
+        """
+        let read = OpenSLO.read(sources: [("bad.yaml", text)])
+        #expect(read.diagnostics.map(\.description) == ["bad.yaml:15:3: error: apiVersion: 'openslo/v9' is not an OpenSLO version Goalpost reads (openslo/v1, openslo/v1alpha, openslo/v2alpha)"])
+        let result = OpenSLO.convert(read.documents)
+        #expect(result.catalog.outcomes.isEmpty)
+        #expect(result.errors.map(\.description) == [
+            "bad.yaml:1:1: error: SLO 'no-target': spec.objectives[0].target: a target between 0 and 1 (or targetPercent) is required",
+            "bad.yaml:9:3: error: SLO 'dangling': spec.objectives[0]: the SLI 'nowhere' it refers to (indicatorRef) is not among the imported documents",
+        ])
+    }
+}

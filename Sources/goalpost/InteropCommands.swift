@@ -8,8 +8,29 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert OpenSLO or Sloth specifications into goalpost/v1 definitions (docs/interop.md).",
-        subcommands: [OpenSLOImport.self]
+        subcommands: [OpenSLOImport.self, SlothImport.self]
     )
+
+    struct SlothImport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sloth",
+            abstract: "Import Sloth specs (prometheus/v1, sloth.slok.dev/v1 PrometheusServiceLevel; AlertWindows for custom alert windows)."
+        )
+
+        @Argument(help: "Sloth spec files or folders.")
+        var paths: [String]
+
+        @Option(help: "The folder to write the goalpost/v1 definitions to (created if missing).")
+        var out: String
+
+        @Flag(help: "Overwrite files that already exist in --out.")
+        var force = false
+
+        func run() throws {
+            let result = Sloth.importFiles(paths)
+            try InteropOutput.finish(result.catalog, diagnostics: result.diagnostics, out: out, force: force, keptFile: "sloth-kept.yaml")
+        }
+    }
 
     struct OpenSLOImport: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,8 +59,55 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write definitions out for other tools (docs/interop.md).",
-        subcommands: [OpenSLOExport.self]
+        subcommands: [OpenSLOExport.self, SlothExport.self, PrometheusRulesExport.self]
     )
+
+    struct PrometheusRulesExport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prometheus-rules",
+            abstract: "Write Prometheus recording rules and multiwindow multi-burn-rate alerts for the outcomes measured by PromQL ratios."
+        )
+
+        @Argument(help: "The rule file to write (e.g. goalpost-rules.yml); - for stdout.")
+        var out: String
+
+        @Option(help: "The goalpost/v1 definitions folder.")
+        var config: String = "outcomes"
+
+        func run() throws {
+            let export = try PrometheusRules.export(try InteropOutput.load(config))
+            for (name, reason) in export.skipped { FileHandle.standardError.write(Data("skipped \(name): \(reason)\n".utf8)) }
+            if out == "-" {
+                print(export.yaml, terminator: "")
+            } else {
+                try export.yaml.write(toFile: out, atomically: true, encoding: .utf8)
+                print("wrote the rules of \(export.outcomes) outcomes to \(out) (check them with: promtool check rules \(out))")
+            }
+        }
+    }
+
+    struct SlothExport: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sloth",
+            abstract: "Write the outcomes measured by PromQL as Sloth prometheus/v1 specs (imported ones as they were, with Goalpost's changes)."
+        )
+
+        @Argument(help: "The folder to write sloth.yaml to (created if missing).")
+        var out: String
+
+        @Option(help: "The goalpost/v1 definitions folder.")
+        var config: String = "outcomes"
+
+        func run() throws {
+            let catalog = try InteropOutput.load(config)
+            let (documents, skipped) = Sloth.export(catalog)
+            for name in skipped { FileHandle.standardError.write(Data("skipped \(name): Sloth specs are PromQL; its indicator is not\n".utf8)) }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let path = (out as NSString).appendingPathComponent("sloth.yaml")
+            try OpenSLO.yaml(documents).write(toFile: path, atomically: true, encoding: .utf8)
+            print("wrote \(documents.count) Sloth specs to \(path)")
+        }
+    }
 
     struct OpenSLOExport: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,12 +122,7 @@ struct ExportCommand: ParsableCommand {
         var config: String = "outcomes"
 
         func run() throws {
-            let loaded = DefinitionLoader.load(paths: [config])
-            guard loaded.errors.isEmpty else {
-                for diagnostic in loaded.errors { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
-                throw ExitCode(1)
-            }
-            let documents = try OpenSLO.export(loaded.catalog)
+            let documents = try OpenSLO.export(try InteropOutput.load(config))
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let path = (out as NSString).appendingPathComponent("openslo.yaml")
             try OpenSLO.yaml(documents).write(toFile: path, atomically: true, encoding: .utf8)
@@ -70,6 +133,16 @@ struct ExportCommand: ParsableCommand {
 
 /// Writing what an import produced: one file per outcome, the services, the kept documents.
 enum InteropOutput {
+    /// The definitions to export; errors stop the export.
+    static func load(_ config: String) throws -> Catalog {
+        let loaded = DefinitionLoader.load(paths: [config])
+        guard loaded.errors.isEmpty else {
+            for diagnostic in loaded.errors { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
+            throw ExitCode(1)
+        }
+        return loaded.catalog
+    }
+
     static func finish(_ catalog: Catalog, diagnostics: [Diagnostic], out: String, force: Bool, keptFile: String) throws {
         for diagnostic in diagnostics { FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8)) }
         guard !diagnostics.contains(where: { $0.severity == .error }) else {

@@ -49,3 +49,13 @@ enum DocumentYAML {
         try values.map { try Yams.serialize(node: node($0), width: -1, allowUnicode: true, sortKeys: false) }.joined(separator: "---\n")
     }
 }
+
+extension DocumentValue {
+    /// Every document of a YAML text (`---` separated), as written.
+    public static func documents(yaml: String) throws -> [DocumentValue] {
+        let parser = try Parser(yaml: yaml)
+        var values: [DocumentValue] = []
+        while let root = try parser.nextRoot() { values.append(DocumentYAML.value(root)) }
+        return values
+    }
+}

@@ -228,6 +228,24 @@ public struct EvaluationEngine: Sendable {
         if matched { statistics.samplesMatched += 1 }
     }
 
+    /// Counts measured elsewhere for one minute of one outcome: a PromQL or SQL source's answer for a series
+    /// (`attributes`: its labels or columns, the customer among them under the outcome's customer attribute).
+    ///
+    /// - Returns: false when the minute is outside the accepted time range (too late or too far ahead), or the
+    ///   outcome is not the engine's.
+    @discardableResult
+    public mutating func ingest(external counts: Counts, outcome: String, attributes: [Attribute], timeUnixNano: Int64, symbols: SymbolTable) -> Bool {
+        statistics.samplesReceived += 1
+        let minute = Time.floorDiv(timeUnixNano, Time.nanosPerMinute)
+        guard let index = outcomeIndex[outcome], admit(time: timeUnixNano, minute: minute) else {
+            statistics.samplesDropped += 1
+            return false
+        }
+        aggregators[index].ingest(counts, attributes: attributes, minute: minute, symbols: symbols, directory: directory)
+        statistics.samplesMatched += 1
+        return true
+    }
+
     /// The good and total a sample adds for one route, or `nil` when it adds nothing (a baseline, a
     /// duplicate, or a value of the wrong kind).
     private mutating func increase(of sample: MetricSample, route: MetricRoute, indicator: CompiledIndicator) -> Counts? {

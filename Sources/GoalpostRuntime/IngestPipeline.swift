@@ -68,6 +68,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         case events([UInt8])
         case deploys([Deploy])
         case customers([Customer])
+        /// Counts a pull source (PromQL, SQL) measured for an outcome, per minute and series.
+        case external(outcome: String, counts: [ExternalCounts])
         /// Every outcome's status now.
         case status
         /// A read of the engine's state on the worker thread (see `read(_:)`).
@@ -107,6 +109,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     }
 
     public let configuration: Configuration
+    /// What the pull sources (PromQL, SQL) last did.
+    public let sources = SourceHealth()
     private let store: any Store
     private let logger: Logger
     private let clock: @Sendable () -> Int64
@@ -421,7 +425,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         let changesReads = ticked || batch.contains { job in
             switch job.payload {
             case .deploys, .customers, .note, .resolve: true
-            case .otlp, .events, .status, .read: false
+            case .otlp, .events, .external, .status, .read: false
             }
         }
         if changesReads {
@@ -499,6 +503,22 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             investigations.catalog.customers = directory  // Tiers and ARR in the impact of the next investigation.
             write.customers.append(contentsOf: customers)
             return .accepted(accepted: customers.count, rejected: 0, message: "")
+        case .external(let outcome, let counts):
+            var accepted = 0
+            for item in counts {
+                var attributes: [Attribute] = []
+                attributes.reserveCapacity(item.labels.count)
+                for (key, value) in item.labels.sorted(by: { $0.key < $1.key }) {
+                    attributes.append(Attribute(key: symbols.intern(key), value: .string(symbols.intern(value))))
+                }
+                if engine.ingest(external: Counts(good: item.good, total: item.total), outcome: outcome, attributes: attributes,
+                                 timeUnixNano: item.timeUnixNano, symbols: symbols) {
+                    accepted += 1
+                }
+            }
+            let rejected = counts.count - accepted
+            return .accepted(accepted: accepted, rejected: rejected,
+                             message: rejected > 0 ? "\(rejected) minutes outside the accepted time range (\(configuration.engine.allowedLateness) late to \(configuration.engine.maximumClockSkew) ahead)" : "")
         case .status:
             return .statuses(engine.status(now: clock()))
         case .read(let body):

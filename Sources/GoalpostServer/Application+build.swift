@@ -46,7 +46,8 @@ public struct ServerConfiguration: Sendable {
 ///   - onServerRunning: Called with the bound port once the server listens (port 0 picks a free one).
 public func buildApplication(
     configuration: ServerConfiguration, pipeline: IngestPipeline, store: any Store, registry: PrometheusCollectorRegistry,
-    logger: Logger, notifier: Notifier? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    logger: Logger, notifier: Notifier? = nil, sources: [any ServiceLifecycle.Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router()
     let authenticator = configuration.authentication ? Authenticator(store: store) : nil
@@ -109,6 +110,7 @@ public func buildApplication(
     router.get("/login") { _, _ in api.loginPage() }
     router.post("/login") { request, _ in await api.login(request, authenticator: authenticator) }
     router.get("/metrics") { _, _ in api.metrics() }
+    router.get("/api/v1/sources") { _, _ in API.json(.ok, pipeline.sources.all) }
     router.get("/healthz") { _, _ in API.text(.ok, "ok\n") }
     router.get("/readyz") { _, _ in
         pipeline.isAccepting ? API.text(.ok, "ready\n") : API.text(.serviceUnavailable, "shutting down\n")
@@ -118,7 +120,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "goalpost"),
         // Shut down in reverse: the server, then the pipeline (which drains and hands the notifier its last
         // notices), then the notifier (which sends them).
-        services: notifier.map { [$0, pipeline] } ?? [pipeline],
+        // The pull sources stop first (they feed the pipeline).
+        services: (notifier.map { [$0, pipeline] } ?? [pipeline]) + sources,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

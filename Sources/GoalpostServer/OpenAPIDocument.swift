@@ -668,6 +668,44 @@ enum OpenAPIDocument {
           }
         },
         "type": "object"
+      },
+      "Source": {
+        "properties": {
+          "kind": {
+            "enum": [
+              "prometheus"
+            ],
+            "type": "string"
+          },
+          "lastAttempt": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "lastError": {
+            "type": "string"
+          },
+          "lastSuccess": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "minutes": {
+            "type": "integer"
+          },
+          "outcome": {
+            "type": "string"
+          },
+          "series": {
+            "type": "integer"
+          },
+          "up": {
+            "description": "the last attempt succeeded; a source that is down gives no data and opens no incident",
+            "type": "boolean"
+          },
+          "url": {
+            "type": "string"
+          }
+        },
+        "type": "object"
       }
     },
     "securitySchemes": {
@@ -2655,6 +2693,56 @@ enum OpenAPIDocument {
         "summary": "End a silence now",
         "tags": [
           "incidents"
+        ]
+      }
+    },
+    "/api/v1/sources": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "items": {
+                    "$ref": "#/components/schemas/Source"
+                  },
+                  "type": "array"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Pull sources (PromQL) and what each last did: up, last success, last error",
+        "tags": [
+          "outcomes"
         ]
       }
     },

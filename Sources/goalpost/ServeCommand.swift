@@ -59,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The first wait before a failed notification is retried; it doubles for each of 4 retries (default 1s).")
     var notificationRetryDelay: String = "1s"
 
+    @Option(help: "The Prometheus-compatible API for PromQL outcomes that name no url. Env: GOALPOST_PROMETHEUS_URL.")
+    var prometheusURL: String?
+
+    @Option(help: "How long after a minute's end PromQL outcomes fetch it (scrapes must be in; default 20s). Env: GOALPOST_SOURCE_DELAY.")
+    var sourceDelay: String?
+
     func run() async throws {
         let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
@@ -113,8 +119,19 @@ struct ServeCommand: AsyncParsableCommand {
         if settings.authentication, (try? store.tokens().contains { $0.revokedAt == nil }) != true {
             logger.warning("authentication is on and no token exists: create one with `goalpost token create --data \(settings.dataDirectory) --scopes read,ingest,admin`")
         }
+        let pullSources: PullSources
+        do {
+            pullSources = try PullSources(catalog: catalog, pipeline: pipeline,
+                                          configuration: .init(defaultPrometheusURL: settings.prometheusURL, delay: settings.sourceDelay), logger: logger)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        for name in PullSources.unreachable(in: catalog, defaultPrometheusURL: settings.prometheusURL) {
+            logger.warning("a PromQL outcome names no url and --prometheus-url is not set: it is not evaluated", metadata: ["outcome": "\(name)"])
+        }
         let app = buildApplication(
             configuration: server, pipeline: pipeline, store: store, registry: registry, logger: logger, notifier: notifier,
+            sources: pullSources.isNeeded ? [pullSources] : [],
             onServerRunning: { port in
                 // One line on stdout that scripts and tests wait for (and read the port from, with --listen :0).
                 let line = "goalpost: listening on http://\(settings.host):\(port) with \(catalog.outcomes.count) outcomes, data in \(databasePath)\n"
@@ -138,8 +155,11 @@ struct ServeSettings {
     var queueBytes = 64 << 20
     var logLevel = Logger.Level.info
     var authentication = true
+    var prometheusURL: String?
+    var sourceDelay = TimeSpan.seconds(20)
 
-    static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level", "no_auth"]
+    static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level", "no_auth",
+                           "prometheus_url", "source_delay"]
 
     /// Whether `host` is a loopback address (where running without tokens may be allowed).
     static func isLoopback(_ host: String) -> Bool {
@@ -205,6 +225,18 @@ struct ServeSettings {
                 }
                 settings.authentication = false
             }
+        }
+        if let (text, source) = value(command.prometheusURL, "GOALPOST_PROMETHEUS_URL", "prometheus_url") {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw CommandFailure("\(source): '\(text)' is not an http(s) URL such as http://127.0.0.1:9090")
+            }
+            settings.prometheusURL = text
+        }
+        if let (text, source) = value(command.sourceDelay, "GOALPOST_SOURCE_DELAY", "source_delay") {
+            guard let delay = TimeSpan(parsing: text), delay >= .seconds(0), delay < .minutes(1) else {
+                throw CommandFailure("\(source): '\(text)' is not a duration from 0s to under a minute (e.g. 20s)")
+            }
+            settings.sourceDelay = delay
         }
         return settings
     }

@@ -274,7 +274,8 @@ struct NotificationTests {
         _ = try await server.request("POST", "/api/v1/incidents/\(id)/resolve", headers: json, body: Data(#"{"by":"ana"}"#.utf8))
         try await waitFor("the resolve events") { bodies(log, path: "/pagerduty").count >= 2 && bodies(log, path: "/slack").count >= 2 }
         let resolve = try #require(bodies(log, path: "/pagerduty").last)
-        #expect(resolve["event_action"] as? String == "resolve" && resolve["dedup_key"] as? String == id)
+        #expect(resolve["event_action"] as? String == "resolve" && resolve["dedup_key"] as? String == id,
+                "\(bodies(log, path: "/pagerduty").map { ($0["event_action"] as? String ?? "?") + " " + (($0["payload"] as? [String: Any])?["summary"] as? String ?? "") })")
         #expect((bodies(log, path: "/slack").last?["text"] as? String)?.hasPrefix("[RESOLVED]") == true)
         try await waitFor("the alert to resolve in Alertmanager") {
             let (body, _) = try await URLSession.shared.data(from: URL(string: amBase + "/api/v2/alerts?active=true")!)

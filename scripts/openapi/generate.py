@@ -185,6 +185,10 @@ paths["/api/v1/silences"] = {
 paths["/api/v1/silences/{id}"] = {"delete": {
     "summary": "End a silence now", "tags": ["incidents"], "security": ADMIN, "parameters": [path_param("id", "Silence id")],
     "responses": {"200": {"description": "Ended"}, **error_responses("401", "403", "404", "503")}}}
+paths["/api/v1/sources"] = {"get": {
+    "summary": "Pull sources (PromQL) and what each last did: up, last success, last error", "tags": ["outcomes"], "security": READ,
+    "responses": {**json_ok({"type": "array", "items": ref("Source")}), **error_responses("401", "403")},
+}}
 paths["/api/v1/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
                                          "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
 paths["/metrics"] = {"get": {"summary": "Prometheus metrics of Goalpost itself", "tags": ["meta"], "security": [],
@@ -280,6 +284,11 @@ schemas = {
         "at": {"type": "integer", "description": "nanoseconds since the epoch"}, "incident": {"type": "string"}, "target": {"type": "string"},
         "event": {"type": "string", "enum": ["opened", "escalated", "investigated", "acknowledged", "resolved"]},
         "status": {"type": "string", "enum": ["sent", "dead", "suppressed"]}, "detail": {"type": "string"}, "attempts": {"type": "integer"}}},
+    "Source": {"type": "object", "properties": {
+        "outcome": {"type": "string"}, "kind": {"type": "string", "enum": ["prometheus"]}, "url": {"type": "string"},
+        "up": {"type": "boolean", "description": "the last attempt succeeded; a source that is down gives no data and opens no incident"},
+        "lastSuccess": {"type": "string", "format": "date-time"}, "lastAttempt": {"type": "string", "format": "date-time"},
+        "lastError": {"type": "string"}, "minutes": {"type": "integer"}, "series": {"type": "integer"}}},
     "RunbookRun": {"type": "object", "properties": {
         "at": {"type": "integer"}, "incident": {"type": "string"}, "runbook": {"type": "string"},
         "status": {"type": "string", "enum": ["proposed", "succeeded", "failed", "dryRun"]}, "detail": {"type": "string"}}},

@@ -124,7 +124,7 @@ struct DefinitionDecoder {
         guard apiVersion == Self.apiVersion else {
             let hint: String
             if apiVersion.hasPrefix("sloth") || apiVersion.hasPrefix("prometheus/") {
-                hint = " (Sloth specs need converting: goalpost import sloth FILE)"
+                hint = " (Sloth specs need converting: goalpost import sloth)"
             } else {
                 hint = DidYouMean.hint(for: apiVersion, among: [Self.apiVersion])
             }

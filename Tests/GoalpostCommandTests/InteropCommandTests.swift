@@ -46,7 +46,7 @@ struct InteropCommandTests {
         let out = folder.appendingPathComponent("out").path
         let result = try runCommand(try goalpost(), ["import", "openslo", file.path, "--out", out])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("bad.yaml:1:1: error: SLO 'x': spec.objectives: at least one objective is required"), "\(result.stderr)")
+        #expect(result.stderr.contains("bad.yaml:5:15: error: SLO 'x': spec.objectives: at least one objective is required"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 

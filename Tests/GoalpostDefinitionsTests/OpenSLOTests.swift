@@ -66,9 +66,10 @@ struct OpenSLOTests {
         let split = catalog.outcomes.filter { $0.origin?.document["metadata"]?["name"]?.string == "service-availability" }
         #expect(split.map(\.name) == ["service-availability-internal-objective", "service-availability-sla"])
         #expect(split.map(\.objective) == [0.995, 0.99])
-        // What Goalpost cannot evaluate is a warning naming the file and the document's line, not an error.
+        // What Goalpost cannot evaluate is a warning, not an error, naming the file and the objective's place.
         let thresholds = diagnostics.filter { $0.message.contains("threshold metric") }
-        #expect(thresholds.contains { $0.file.hasSuffix("openslo-occurences-slo.yaml") && $0.line == 2 && $0.column == 1 })
+        #expect(thresholds.contains { $0.file.hasSuffix("openslo-occurences-slo.yaml") && $0.line == 25 && $0.column == 7 && $0.severity == .warning },
+                "\(thresholds)")
         // The second 'example-service' (dev) is kept as written instead of clashing with the first.
         #expect(catalog.services.map(\.name) == ["example-service"])
         #expect(catalog.foreignDocuments.contains { $0.kind == "Service" && $0.name == "example-service" })
@@ -162,8 +163,8 @@ struct OpenSLOTests {
         let result = OpenSLO.convert(read.documents)
         #expect(result.catalog.outcomes.isEmpty)
         #expect(result.errors.map(\.description) == [
-            "bad.yaml:1:1: error: SLO 'no-target': spec.objectives[0].target: a target between 0 and 1 (or targetPercent) is required",
-            "bad.yaml:9:3: error: SLO 'dangling': spec.objectives[0]: the SLI 'nowhere' it refers to (indicatorRef) is not among the imported documents",
+            "bad.yaml:7:7: error: SLO 'no-target': spec.objectives[0].target: a target between 0 and 1 (or targetPercent) is required",
+            "bad.yaml:14:18: error: SLO 'dangling': spec.objectives[0]: the SLI 'nowhere' it refers to (indicatorRef) is not among the imported documents",
         ])
     }
 }

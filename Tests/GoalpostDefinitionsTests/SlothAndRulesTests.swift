@@ -83,7 +83,7 @@ struct SlothAndRulesTests {
         let result = Sloth.convert(sources: [("bad.yml", "version: prometheus/v1\nservice: svc\nslos:\n  - name: a\n    objective: 120\n    sli: {events: {error_query: x, total_query: y}}\n---\nversion: prometheus/v2\n")])
         #expect(result.errors.map(\.description) == [
             "bad.yml:8:1: error: not a Sloth spec: expected version: prometheus/v1, or apiVersion: sloth.slok.dev/v1 with kind PrometheusServiceLevel or AlertWindows",
-            "bad.yml:1:1: error: slos[0].objective: a percentage between 0 and 100 is required",
+            "bad.yml:5:16: error: slos[0].objective: a percentage between 0 and 100 is required",
         ])
     }
 

@@ -26,6 +26,15 @@ public enum OpenSLO {
         public var file: String
         public var line: Int
         public var column: Int
+        /// Where each value starts, by path.
+        var locations: [String: SourceLocation] = [:]
+
+        /// Where a message about `path…: what` points: the deepest value of the path that exists, else the document.
+        func location(ofMessage message: String) -> SourceLocation {
+            let path = message.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            guard !path.contains(" ") else { return SourceLocation(line: line, column: column) }
+            return DocumentYAML.location(of: path, in: locations) ?? SourceLocation(line: line, column: column)
+        }
     }
 
     public struct ImportResult: Sendable {
@@ -74,7 +83,9 @@ public enum OpenSLO {
                             error("metadata.name: is required")
                             continue
                         }
-                        documents.append(Document(apiVersion: apiVersion, kind: kind, name: name, value: value, file: source.file, line: line, column: column))
+                        var document = Document(apiVersion: apiVersion, kind: kind, name: name, value: value, file: source.file, line: line, column: column)
+                        DocumentYAML.locations(node, into: &document.locations)
+                        documents.append(document)
                     }
                 }
             } catch let error as YamlError {
@@ -120,7 +131,8 @@ public enum OpenSLO {
         let dataSources = Dictionary(documents.filter { $0.kind == "DataSource" }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for document in documents {
             func diagnose(_ severity: Diagnostic.Severity, _ message: String) {
-                result.diagnostics.append(Diagnostic(file: document.file, line: document.line, column: document.column, severity: severity,
+                let place = document.location(ofMessage: message)
+                result.diagnostics.append(Diagnostic(file: document.file, line: place.line, column: place.column, severity: severity,
                                                      message: "\(document.kind) '\(document.name)': \(message)"))
             }
             switch document.kind {

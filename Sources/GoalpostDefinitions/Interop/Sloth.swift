@@ -48,7 +48,7 @@ public enum Sloth {
 
     public static func convert(sources: [(file: String, text: String)]) -> OpenSLO.ImportResult {
         var result = OpenSLO.ImportResult()
-        var specs: [(value: DocumentValue, file: String, line: Int, column: Int)] = []
+        var specs: [(value: DocumentValue, file: String, line: Int, column: Int, locations: [String: SourceLocation])] = []
         var windows: DocumentValue?
         for source in sources {
             do {
@@ -58,7 +58,9 @@ public enum Sloth {
                     let value = DocumentYAML.value(root)
                     let line = root.mark?.line ?? 1, column = root.mark?.column ?? 1
                     if value["version"]?.string == specVersion || value["apiVersion"]?.string == kubernetesAPIVersion && value["kind"]?.string == "PrometheusServiceLevel" {
-                        specs.append((value, source.file, line, column))
+                        var locations: [String: SourceLocation] = [:]
+                        DocumentYAML.locations(root, into: &locations)
+                        specs.append((value, source.file, line, column, locations))
                     } else if value["apiVersion"]?.string == kubernetesAPIVersion, value["kind"]?.string == "AlertWindows" {
                         windows = value
                     } else {
@@ -82,8 +84,13 @@ public enum Sloth {
             }
         }
         for spec in specs {
+            let kubernetes = spec.value["apiVersion"]?.string == kubernetesAPIVersion
             result.catalog.outcomes += outcomes(spec.value, period: period, alerting: alerting) { severity, message in
-                result.diagnostics.append(Diagnostic(file: spec.file, line: spec.line, column: spec.column, severity: severity, message: message))
+                // The place of the path the message starts with (under spec: in the Kubernetes form).
+                var path = message.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+                if path.contains(" ") { path = "" } else if kubernetes { path = "spec." + path }
+                let place = DocumentYAML.location(of: path, in: spec.locations) ?? SourceLocation(line: spec.line, column: spec.column)
+                result.diagnostics.append(Diagnostic(file: spec.file, line: place.line, column: place.column, severity: severity, message: message))
             }
         }
         return result

@@ -2,6 +2,12 @@ import Foundation
 import GoalpostModel
 import Yams
 
+/// A line and column in a file (1-based).
+public struct SourceLocation: Hashable, Sendable {
+    public var line: Int
+    public var column: Int
+}
+
 /// YAML nodes to `DocumentValue`s and back: scalars keep their resolved type (a quoted "0.99" stays a string,
 /// a plain 0.99 a number), mappings their key order.
 enum DocumentYAML {
@@ -42,6 +48,34 @@ enum DocumentYAML {
         case .map(let pairs):
             return Node(pairs.map { (DefinitionWriter.text($0.key), node($0.value)) }, .init(.map), .block)
         }
+    }
+
+    /// Where each value of a document starts, by path (`spec.objectives[0].target`), for diagnostics.
+    static func locations(_ node: Node, path: String = "", into map: inout [String: SourceLocation]) {
+        if let mark = node.mark { map[path] = SourceLocation(line: mark.line, column: mark.column) }
+        switch node {
+        case .sequence(let sequence):
+            for (index, element) in sequence.enumerated() { locations(element, path: "\(path)[\(index)]", into: &map) }
+        case .mapping(let mapping):
+            for pair in mapping {
+                let key = pair.key.string ?? "\(pair.key)"
+                locations(pair.value, path: path.isEmpty ? key : "\(path).\(key)", into: &map)
+            }
+        default:
+            break
+        }
+    }
+
+    /// The location of the deepest value on `path` that exists: `spec.objectives[0].target` when given, else
+    /// `spec.objectives[0]`, else `spec.objectives`…
+    static func location(of path: String, in map: [String: SourceLocation]) -> SourceLocation? {
+        var candidate = Substring(path)
+        while !candidate.isEmpty {
+            if let found = map[String(candidate)] { return found }
+            guard let cut = candidate.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            candidate = candidate[..<cut]
+        }
+        return map[""]
     }
 
     /// The YAML text of documents (`---` between them).

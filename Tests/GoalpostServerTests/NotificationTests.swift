@@ -14,10 +14,6 @@ import Testing
 struct NotificationTests {
     static let alertmanagerBinary = ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    func freePort() throws -> Int {
-        let result = try runCommand(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
-        return try #require(Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
 
     func records(_ log: URL) -> [[String: Any]] {
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -83,14 +79,6 @@ struct NotificationTests {
         return config
     }
 
-    func waitFor(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
 
     @Test("an incident pages Slack, PagerDuty, a signed webhook and a real Alertmanager once; resolving resolves them; a failing target becomes a dead letter; runbooks run once or are proposed")
     func endToEnd() async throws {
@@ -104,7 +92,7 @@ struct NotificationTests {
         let hooks = receiver.base
 
         // A real Alertmanager on loopback, gossip off.
-        let amPort = try freePort()
+        let amPort = try freeLoopbackPort()
         let amConfig = work.appendingPathComponent("alertmanager.yml")
         try "route:\n  receiver: devnull\nreceivers:\n  - name: devnull\n".write(to: amConfig, atomically: true, encoding: .utf8)
         let am = Process()

@@ -13,19 +13,7 @@ struct PrometheusSourceTests {
     static let prometheusBinary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let promtoolBinary = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    func freePort() throws -> Int {
-        let result = try runCommand(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
-        return try #require(Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
 
-    func waitFor(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
 
     func json(_ answer: ServerProcess.Answer) throws -> Any { try JSONSerialization.jsonObject(with: answer.body) }
 
@@ -79,7 +67,7 @@ struct PrometheusSourceTests {
         let blocks = try runCommand(URL(fileURLWithPath: promtool), ["tsdb", "create-blocks-from", "openmetrics", openMetrics.path, tsdb.path])
         #expect(blocks.status == 0, "\(blocks.stdout)\(blocks.stderr)")
 
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let config = work.appendingPathComponent("prometheus.yml")
         try "global: {scrape_interval: 1m}\n".write(to: config, atomically: true, encoding: .utf8)
         let server = Process()

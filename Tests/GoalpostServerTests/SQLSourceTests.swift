@@ -10,14 +10,6 @@ struct SQLSourceTests {
         try runCommand(URL(fileURLWithPath: "/usr/bin/psql"), [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
     }
 
-    func waitFor(_ what: String, seconds: Double = 60, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
 
     @Test("an SQL outcome pages when one customer's payments start failing; a query without the required columns is reported, not guessed")
     func paymentsPage() async throws {

@@ -3,6 +3,7 @@ import Foundation
 /// A condition a test waited for did not come true in time.
 public struct TimedOut: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Polls `condition` until it holds; throws `TimedOut` naming `what` after `seconds`.

@@ -155,7 +155,7 @@ extension DocumentValue: Codable {
 }
 
 /// Where a definition came from when it was imported from another specification: the format, the original
-/// document (for an OpenSLO SLO, with its SLI resolved when it was referenced), and which part of it this
+/// document (an SLI it refers to by name is kept beside it, as a document of its own), and which part of it this
 /// definition is (an OpenSLO SLO with several objectives becomes one outcome per objective; a Sloth spec one
 /// outcome per SLO).
 public struct SpecOrigin: Hashable, Sendable, Codable {
@@ -164,14 +164,11 @@ public struct SpecOrigin: Hashable, Sendable, Codable {
     public var format: Format
     public var part: Int
     public var document: DocumentValue
-    /// The referenced documents that were folded in (an OpenSLO SLI named by `indicatorRef`).
-    public var referenced: [DocumentValue]
 
-    public init(format: Format, part: Int = 0, document: DocumentValue, referenced: [DocumentValue] = []) {
+    public init(format: Format, part: Int = 0, document: DocumentValue) {
         self.format = format
         self.part = part
         self.document = document
-        self.referenced = referenced
     }
 }
 

@@ -99,27 +99,32 @@ public enum OpenSLO {
 
     /// Reads files and folders (every .yaml and .yml file in a folder, recursively).
     public static func importFiles(_ paths: [String]) -> ImportResult {
+        let (sources, problems) = readSources(paths)
+        let read = read(sources: sources)
+        var converted = convert(read.documents)
+        converted.diagnostics = problems + read.diagnostics + converted.diagnostics
+        return converted
+    }
+
+    /// The texts of files and folders (every .yaml and .yml file in a folder, recursively), and what could not be read.
+    static func readSources(_ paths: [String]) -> (sources: [(file: String, text: String)], diagnostics: [Diagnostic]) {
         var sources: [(file: String, text: String)] = []
-        var result = ImportResult()
+        var diagnostics: [Diagnostic] = []
         for path in paths {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-                result.diagnostics.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no such file or folder"))
+                diagnostics.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no such file or folder"))
                 continue
             }
-            let files = isFolder.boolValue ? DefinitionLoader.definitionFiles(in: path) : [path]
-            for file in files {
+            for file in isFolder.boolValue ? DefinitionLoader.definitionFiles(in: path) : [path] {
                 guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                    result.diagnostics.append(Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot be read as UTF-8 text"))
+                    diagnostics.append(Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot be read as UTF-8 text"))
                     continue
                 }
                 sources.append((file, text))
             }
         }
-        let read = read(sources: sources)
-        var converted = convert(read.documents)
-        converted.diagnostics = result.diagnostics + read.diagnostics + converted.diagnostics
-        return converted
+        return (sources, diagnostics)
     }
 
     // MARK: Conversion

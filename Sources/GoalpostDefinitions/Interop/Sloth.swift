@@ -25,24 +25,9 @@ public enum Sloth {
 
     /// Reads Sloth files and converts them; `AlertWindows` documents among them apply to every spec.
     public static func importFiles(_ paths: [String]) -> OpenSLO.ImportResult {
-        var result = OpenSLO.ImportResult()
-        var sources: [(file: String, text: String)] = []
-        for path in paths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-                result.diagnostics.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no such file or folder"))
-                continue
-            }
-            for file in isFolder.boolValue ? DefinitionLoader.definitionFiles(in: path) : [path] {
-                guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                    result.diagnostics.append(Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot be read as UTF-8 text"))
-                    continue
-                }
-                sources.append((file, text))
-            }
-        }
+        let (sources, problems) = OpenSLO.readSources(paths)
         var converted = convert(sources: sources)
-        converted.diagnostics = result.diagnostics + converted.diagnostics
+        converted.diagnostics = problems + converted.diagnostics
         return converted
     }
 

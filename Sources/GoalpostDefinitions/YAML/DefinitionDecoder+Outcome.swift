@@ -93,25 +93,17 @@ extension DefinitionDecoder {
 
     static func percent(_ value: Double) -> String { ObjectiveText.percent(value) }
 
-    /// `x-openslo: {objective, document, referenced}` or `x-sloth: {slo, document}`: what an import kept.
+    /// `x-openslo: {objective, document}` or `x-sloth: {slo, document}`: what an import kept.
     static func decodeOrigin(_ spec: Mapping, context: inout DecodingContext) -> SpecOrigin? {
         for (key, format, partKey) in [("x-openslo", SpecOrigin.Format.openslo, "objective"), ("x-sloth", .sloth, "slo")] {
             guard let field = spec.present(key), let mapping = context.mapping(field) else { continue }
-            mapping.rejectUnknownKeys(allowed: [partKey, "document", "referenced"], context: &context)
+            mapping.rejectUnknownKeys(allowed: [partKey, "document"], context: &context)
             guard let document = mapping.present("document") else {
                 context.error("\(field.path).document: is required", at: field)
                 return nil
             }
             let part = mapping.present(partKey).flatMap { context.int($0) } ?? 0
-            var referenced: [DocumentValue] = []
-            if let list = mapping.present("referenced") {
-                guard case .sequence(let nodes) = list.node else {
-                    context.error("\(list.path): expected a list, found \(list.kindName)", at: list)
-                    return nil
-                }
-                referenced = nodes.map(DocumentYAML.value)
-            }
-            return SpecOrigin(format: format, part: part, document: DocumentYAML.value(document.node), referenced: referenced)
+            return SpecOrigin(format: format, part: part, document: DocumentYAML.value(document.node))
         }
         return nil
     }

@@ -134,7 +134,6 @@ public enum DefinitionWriter {
     static func node(for origin: SpecOrigin) -> (String, Node) {
         var pairs: [(String, Node)] = [(origin.format == .openslo ? "objective" : "slo", Node(String(origin.part), .init(.int)))]
         pairs.append(("document", DocumentYAML.node(origin.document)))
-        if !origin.referenced.isEmpty { pairs.append(("referenced", Node(origin.referenced.map(DocumentYAML.node), .init(.seq), .block))) }
         return ("x-\(origin.format.rawValue)", mapping(pairs))
     }
 

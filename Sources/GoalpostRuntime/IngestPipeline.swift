@@ -508,7 +508,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             for item in counts {
                 var attributes: [Attribute] = []
                 attributes.reserveCapacity(item.labels.count)
-                for (key, value) in item.labels.sorted(by: { $0.key < $1.key }) {
+                for (key, value) in item.labels {  // Keys are distinct, so their order does not change the cell.
                     attributes.append(Attribute(key: symbols.intern(key), value: .string(symbols.intern(value))))
                 }
                 if engine.ingest(external: Counts(good: item.good, total: item.total), outcome: outcome, attributes: attributes,

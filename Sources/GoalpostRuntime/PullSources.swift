@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// Counts measured by a pull source for one minute of one series.
 public struct ExternalCounts: Sendable, Hashable {
-    /// A time inside the minute (its last nanosecond).
+    /// A time inside the minute it counts for.
     public var timeUnixNano: Int64
     /// The series' labels (PromQL) or columns (SQL): the customer among them under the outcome's customer attribute.
     public var labels: [String: String]

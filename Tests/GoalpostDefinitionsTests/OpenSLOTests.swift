@@ -106,6 +106,13 @@ struct OpenSLOTests {
         #expect(back.catalog.outcomes == outcomes)
     }
 
+    @Test("values keep their YAML types through a write and a read: a tiny float, a number-like string, a multi-line string")
+    func scalarTypes() throws {
+        let value = DocumentValue.map([("small", .double(1e-05)), ("big", .double(2.5e20)), ("whole", .double(3)), ("text", .string("0.999")),
+                                       ("count", .int(7)), ("flag", .bool(false)), ("none", .null), ("query", .string("sum(\n  rate(x[5m]))\n"))])
+        #expect(try DocumentValue.documents(yaml: try OpenSLO.yaml([value])) == [value])
+    }
+
     @Test("v1alpha: timeWindows and objectives with their own Prometheus ratioMetrics")
     func v1alpha() throws {
         let text = """

@@ -51,8 +51,7 @@ public enum PrometheusRules {
 
     static func groups(for outcome: Outcome, prometheus: PrometheusIndicator) -> [DocumentValue] {
         let period = outcome.window.nominalLength
-        let budget = (1 - outcome.objective) * 1e12
-        let errorBudget = budget.rounded() / 1e12
+        let errorBudget = ((1 - outcome.objective) * 1e12).rounded() / 1e12  // 0.001, not 0.0010000000000000009
         var labels: [(key: String, value: DocumentValue)] = outcome.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
         labels.append(("goalpost_outcome", .string(outcome.name)))
         let selector = #"{goalpost_outcome="\#(outcome.name)"}"#

@@ -36,9 +36,16 @@ enum DocumentYAML {
         case .bool(let flag): return Node(flag ? "true" : "false", .init(.bool))
         case .int(let number): return Node(String(number), .init(.int))
         case .double(let number):
-            // The shortest text that reads back as the same double; a whole number keeps a ".0" so it stays a float.
+            // The shortest text that reads back as the same double. YAML 1.1 reads a float only with a '.' in its
+            // mantissa, so 1e-05 is written 1.0e-05 (a whole number keeps its ".0" already).
             var text = "\(number)"
-            if number.isNaN { text = ".nan" } else if number.isInfinite { text = number > 0 ? ".inf" : "-.inf" }
+            if number.isNaN {
+                text = ".nan"
+            } else if number.isInfinite {
+                text = number > 0 ? ".inf" : "-.inf"
+            } else if !text.contains("."), let exponent = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+                text.insert(contentsOf: ".0", at: exponent)
+            }
             return Node(text, .init(.float))
         case .string(let text):
             if text.contains("\n") { return Node(text, .init(.str), .literal) }

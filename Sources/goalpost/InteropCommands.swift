@@ -17,18 +17,11 @@ struct ImportCommand: ParsableCommand {
             abstract: "Import Sloth specs (prometheus/v1, sloth.slok.dev/v1 PrometheusServiceLevel; AlertWindows for custom alert windows)."
         )
 
-        @Argument(help: "Sloth spec files or folders.")
-        var paths: [String]
-
-        @Option(help: "The folder to write the goalpost/v1 definitions to (created if missing).")
-        var out: String
-
-        @Flag(help: "Overwrite files that already exist in --out.")
-        var force = false
+        @OptionGroup var options: ImportOptions
 
         func run() throws {
-            let result = Sloth.importFiles(paths)
-            try InteropOutput.finish(result.catalog, diagnostics: result.diagnostics, out: out, force: force, keptFile: "sloth-kept.yaml")
+            let result = Sloth.importFiles(options.paths)
+            try InteropOutput.finish(result.catalog, diagnostics: result.diagnostics, out: options.out, force: options.force, keptFile: "sloth-kept.yaml")
         }
     }
 
@@ -38,20 +31,25 @@ struct ImportCommand: ParsableCommand {
             abstract: "Import OpenSLO v1 (and v1alpha, v2alpha) documents: SLOs become outcomes, Services services; the rest is kept for export."
         )
 
-        @Argument(help: "OpenSLO files or folders (single documents, --- separated ones, YAML lists).")
-        var paths: [String]
-
-        @Option(help: "The folder to write the goalpost/v1 definitions to (created if missing).")
-        var out: String
-
-        @Flag(help: "Overwrite files that already exist in --out.")
-        var force = false
+        @OptionGroup var options: ImportOptions
 
         func run() throws {
-            let result = OpenSLO.importFiles(paths)
-            try InteropOutput.finish(result.catalog, diagnostics: result.diagnostics, out: out, force: force, keptFile: "openslo-kept.yaml")
+            let result = OpenSLO.importFiles(options.paths)
+            try InteropOutput.finish(result.catalog, diagnostics: result.diagnostics, out: options.out, force: options.force, keptFile: "openslo-kept.yaml")
         }
     }
+}
+
+/// What every import takes: the files, where to write, whether to overwrite.
+struct ImportOptions: ParsableArguments {
+    @Argument(help: "Spec files or folders (single documents, --- separated ones, YAML lists).")
+    var paths: [String]
+
+    @Option(help: "The folder to write the goalpost/v1 definitions to (created if missing).")
+    var out: String
+
+    @Flag(help: "Overwrite files that already exist in --out.")
+    var force = false
 }
 
 /// `goalpost export openslo DIR`: definitions out as OpenSLO.

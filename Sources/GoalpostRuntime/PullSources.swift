@@ -22,6 +22,14 @@ public struct ExternalCounts: Sendable, Hashable {
         self.good = good
         self.total = total
     }
+
+    /// Oldest minute first (the engine's lateness window moves with the newest), series in a stable order within a
+    /// minute; each series' sort key is made once.
+    static func inTimeOrder(_ counts: [ExternalCounts]) -> [ExternalCounts] {
+        counts.map { ($0, $0.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{0}")) }
+            .sorted { ($0.0.timeUnixNano, $0.1) < ($1.0.timeUnixNano, $1.1) }
+            .map(\.0)
+    }
 }
 
 /// What each pull source did last, for `GET /api/v1/sources` and `goalpost_source_up`.
@@ -114,7 +122,7 @@ public enum PromQLCounts {
                 out.append(ExternalCounts(timeUnixNano: time - 1, labels: labels, good: min(max(goodValue, 0), totalValue), total: totalValue))
             }
         }
-        return out.sorted { ($0.timeUnixNano, $0.labels.sorted { $0.key < $1.key }.description) < ($1.timeUnixNano, $1.labels.sorted { $0.key < $1.key }.description) }
+        return ExternalCounts.inTimeOrder(out)
     }
 }
 

@@ -82,9 +82,10 @@ struct SQLTarget: PullTarget {
             let sum = sums[key] ?? (0, 0)
             sums[key] = (sum.good + good, sum.total + total)
         }
-        return sums.filter { $0.value.total > 0 }.map { key, value in
+        let counts = sums.filter { $0.value.total > 0 }.map { key, value in
             ExternalCounts(timeUnixNano: key.minute + Self.minute / 2, labels: key.labels, good: min(max(value.good, 0), value.total), total: value.total)
-        }.sorted { ($0.timeUnixNano, $0.labels.sorted { $0.key < $1.key }.description) < ($1.timeUnixNano, $1.labels.sorted { $0.key < $1.key }.description) }
+        }
+        return ExternalCounts.inTimeOrder(counts)
     }
 
     struct Key: Hashable {

@@ -46,7 +46,7 @@ public final class SourceHealth: @unchecked Sendable {
         public var lastError: String?
         /// Minutes of counts handed to the engine so far.
         public var minutes: Int
-        /// Series in the last answer.
+        /// Series in the latest answer that had any (a quiet minute with no rows or samples leaves it as it was).
         public var series: Int
     }
 
@@ -284,7 +284,7 @@ public final class PullSources: ServiceLifecycle.Service, @unchecked Sendable {
                 state.lastSuccess = attempt
                 state.lastError = nil
                 state.minutes += Int((to - from) / Self.minute) + 1
-                state.series = Set(counts.map(\.labels)).count
+                if !counts.isEmpty { state.series = Set(counts.map(\.labels)).count }
             }, initial: initial)
             Gauge(label: "goalpost_source_up", dimensions: [("outcome", target.outcome)]).record(1)
         } catch {

@@ -96,3 +96,50 @@ extension EvaluationEngine {
         }
     }
 }
+
+/// One bucket of a scope's history with what a deploy check compares: the events and their latencies.
+public struct BucketMeasure: Hashable, Sendable {
+    /// The end of the bucket (nanoseconds since the Unix epoch); the bucket is `[time − step, time)`.
+    public var time: Int64
+    public var events: Counts
+    /// The bucket's latencies; `nil` when none were recorded (events without durations, or sketches off).
+    public var latency: LatencySketch?
+
+    public init(time: Int64, events: Counts, latency: LatencySketch?) {
+        self.time = time
+        self.events = events
+        self.latency = latency
+    }
+}
+
+extension OutcomeAggregator {
+    func buckets(scope: Scope, from start: Int64, to end: Int64, step: Int64) -> [BucketMeasure]? {
+        guard let index = scopes.firstIndex(where: { $0.scope == scope }) else { return nil }
+        var buckets = [BucketMeasure]()
+        var time = start &+ step
+        while time <= end {
+            let events = scopes[index].series.counts(from: time &- step, to: time, liveEdge: false)
+            // Whole buckets: the sketch series is indexed by minute (or hour), `end` is exclusive.
+            let sketch = scopes[index].series.latencies(from: time &- step, to: time &- 1)
+            buckets.append(BucketMeasure(time: time, events: events, latency: sketch.isEmpty ? nil : sketch))
+            time = time &+ step
+        }
+        return buckets
+    }
+}
+
+extension EvaluationEngine {
+    /// One scope's events and latencies in buckets of `step` (a whole number of minutes) from `start` to `end`;
+    /// `nil` for an unknown outcome or a scope without traffic. Minute buckets where the minute tier still holds
+    /// them, hour buckets (weighted at the edges) further back.
+    public func buckets(outcome: String, scope: Scope, from start: Int64, to end: Int64, step: Int64) -> [BucketMeasure]? {
+        guard let index = outcomeIndex[outcome], step >= Time.nanosPerMinute, end > start else { return nil }
+        return aggregators[index].buckets(scope: scope, from: start, to: end, step: step)
+    }
+
+    /// The scopes of an outcome that have had traffic: the global scope first, then customers.
+    public func scopes(outcome: String) -> [Scope] {
+        guard let index = outcomeIndex[outcome] else { return [] }
+        return aggregators[index].scopes.map(\.scope)
+    }
+}

@@ -36,7 +36,7 @@ public struct KnownOnset: Hashable, Sendable, Codable {
 
 /// Reads the JSON files `goalpost backtest` and the deploys API accept.
 ///
-/// - deploys: `[{service, version, time | time_unix_nano, title, description, changed_files, commit, environment}]`
+/// - deploys: `[{service, version, time | time_unix_nano, title, description, changed_files, commit, environment, plans}]`
 /// - customers: `[{id, name, tier, arr, region, contact, runbook}]`
 /// - onsets: `[{outcome, customers, start | start_unix_nano, end | end_unix_nano, description}]`
 ///
@@ -60,6 +60,19 @@ public enum RecordFiles {
         var out: [Deploy] = []
         for (index, object) in objects.enumerated() { out.append(try deploy(object, file: source, at: "[\(index)]")) }
         return out
+    }
+
+    /// Decodes a change to plan for (`POST /api/v1/plans`): one object `{title, description, files, commit, service,
+    /// environment}`; `source` names it in errors.
+    public static func change(json: Data, source: String) throws(RecordFileError) -> ChangeRequest {
+        let objects = try array(json, file: source)
+        guard objects.count == 1, let object = objects.first else {
+            throw RecordFileError(file: source, path: "", message: "expected one change object, found \(objects.count)")
+        }
+        let fields = Fields(object: object, file: source, element: "")
+        try fields.rejectUnknown(["title", "description", "files", "commit", "service", "environment"])
+        return ChangeRequest(title: try fields.requiredString("title"), description: try fields.string("description"), files: try fields.strings("files"),
+                             commit: try fields.string("commit"), service: try fields.string("service"), environment: try fields.string("environment"))
     }
 
     /// Decodes customers from JSON bytes already in memory (the customers API); `source` names them in errors.
@@ -94,12 +107,13 @@ public enum RecordFiles {
 
     static func deploy(_ object: [String: Any], file: String, at element: String) throws(RecordFileError) -> Deploy {
         let fields = Fields(object: object, file: file, element: element)
-        try fields.rejectUnknown(["service", "version", "time", "time_unix_nano", "title", "description", "changed_files", "commit", "environment"])
+        try fields.rejectUnknown(["service", "version", "time", "time_unix_nano", "title", "description", "changed_files", "commit", "environment", "plans"])
         return Deploy(
             service: try fields.requiredString("service"), version: try fields.requiredString("version"),
             timeUnixNano: try fields.time("time", nanosKey: "time_unix_nano", required: true) ?? 0,
             title: try fields.string("title"), description: try fields.string("description"),
-            changedFiles: try fields.strings("changed_files"), commit: try fields.string("commit"), environment: try fields.string("environment"))
+            changedFiles: try fields.strings("changed_files"), commit: try fields.string("commit"), environment: try fields.string("environment"),
+            plans: try fields.strings("plans"))
     }
 
     static func customer(_ object: [String: Any], file: String, at element: String) throws(RecordFileError) -> Customer {

@@ -1,6 +1,7 @@
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostTelemetry
 
@@ -26,6 +27,9 @@ public struct Backtest: Sendable {
         /// is built: for a command that exits right after, where freeing took 2–3 % of the run. Off by default,
         /// as a long-lived process (or a test run) would keep the memory until it exits.
         public var keepStateUntilExit = false
+        /// When each deploy is checked after it ships (docs/deploys.md); a check runs when the replay's events reach
+        /// its time. Empty: no checks.
+        public var deployChecks: [TimeSpan] = ChangePlanner.defaultChecks
 
         public init(catalog: Catalog, deploys: [Deploy] = [], onsets: [KnownOnset] = [], strict: Bool = false,
                     drainAfter: TimeSpan = .hours(1), engine: EvaluationEngine.Configuration = .init(), investigate: Bool = true) {
@@ -83,7 +87,12 @@ public struct Backtest: Sendable {
         if configuration.investigate, engineConfiguration.badSamplesPerMinute == 0 { engineConfiguration.badSamplesPerMinute = 10 }
         let engine = try EvaluationEngine(catalog: configuration.catalog, configuration: engineConfiguration, symbols: &symbols)
         let investigations = configuration.investigate ? IncidentInvestigations(catalog: configuration.catalog, deploys: configuration.deploys) : nil
-        return ReplayDriver(engine: engine, investigations: investigations)
+        var driver = ReplayDriver(engine: engine, investigations: investigations)
+        if !configuration.deployChecks.isEmpty, !configuration.deploys.isEmpty {
+            driver.verifications = DeployVerifications(catalog: configuration.catalog, schedule: configuration.deployChecks)
+            driver.deploys = configuration.deploys
+        }
+        return driver
     }
 
     /// Completes a replay fed by some other source (the demo's simulator): drains, then builds the report.
@@ -98,10 +107,12 @@ public struct Backtest: Sendable {
         replay.from = driver.firstEventTime
         replay.to = driver.lastEventTime
         replay.statistics = driver.engine.statistics
-        return BacktestReport.make(
+        var report = BacktestReport.make(
             actions: driver.actions, replay: replay, onsets: configuration.onsets, deploys: configuration.deploys,
             investigations: driver.investigations?.results ?? [:]
         )
+        report.deployChecks = driver.verifications?.made ?? []
+        return report
     }
 }
 

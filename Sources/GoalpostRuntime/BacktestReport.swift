@@ -107,16 +107,19 @@ public struct BacktestReport: Sendable, Encodable {
     public var quality: Quality
     public var replay: Replay
     public var deploys: [Deploy]
+    /// Each deploy's checks that came due during the replay, in the order they ran.
+    public var deployChecks: [DeployCheck] = []
 
     private enum CodingKeys: String, CodingKey { case incidents, quality, replay, deploys }
 
-    /// A deploy as the report lists it.
+    /// A deploy as the report lists it, with its checks.
     struct DeployJSON: Encodable {
         var service: String
         var version: String
         var time: String
         var title: String?
         var commit: String?
+        var checks: [DeployCheck]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -125,7 +128,9 @@ public struct BacktestReport: Sendable, Encodable {
         try container.encode(quality, forKey: .quality)
         try container.encode(replay, forKey: .replay)
         try container.encode(deploys.sorted { $0.timeUnixNano < $1.timeUnixNano }.map {
-            DeployJSON(service: $0.service, version: $0.version, time: Timestamp.format($0.timeUnixNano), title: $0.title, commit: $0.commit)
+            let deploy = $0
+            return DeployJSON(service: deploy.service, version: deploy.version, time: Timestamp.format(deploy.timeUnixNano), title: deploy.title, commit: deploy.commit,
+                              checks: deployChecks.filter { $0.deploy == DeployVerifier.id(deploy) && $0.deployedAt == deploy.timeUnixNano })
         }, forKey: .deploys)
     }
 

@@ -40,12 +40,19 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         public var maximumBatchBytes: Int
         /// How long bad-event samples are kept (7 days).
         public var sampleRetention: TimeSpan
+        /// When each deploy is checked after it ships (10m, 30m, 1h, 2h, 24h, 72h); empty: never.
+        public var deployChecks: [TimeSpan]
+        /// A local git repository: a plan whose commit is an ancestor of a deployed commit is that deploy's plan.
+        public var repository: String?
 
         public init(
             engine: EvaluationEngine.Configuration = EvaluationEngine.Configuration(badSamplesPerMinute: 10, persistence: true),
             maximumQueuedBytes: Int = 64 << 20, maximumQueuedJobs: Int = 10_000, tickInterval: TimeSpan = .seconds(10),
-            maximumBatchBytes: Int = 8 << 20, sampleRetention: TimeSpan = .days(7)
+            maximumBatchBytes: Int = 8 << 20, sampleRetention: TimeSpan = .days(7),
+            deployChecks: [TimeSpan] = ChangePlanner.defaultChecks, repository: String? = nil
         ) {
+            self.deployChecks = deployChecks
+            self.repository = repository
             self.engine = engine
             self.maximumQueuedBytes = maximumQueuedBytes
             self.maximumQueuedJobs = maximumQueuedJobs
@@ -148,6 +155,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     /// The last investigations of the incidents the latest tick resolved.
     private var justResolved: [String: Investigation] = [:]
     private var deploysLoadedAt: Int64?
+    /// Checks deploys on their schedule (plans and deploys come from the store).
+    private var verifications: DeployVerifications
+    private var verifiedAt: Int64?
     /// Tells people about incidents, after they are stored.
     private let notifier: Notifier?
     /// What the batch being processed will tell the notifier once it is stored.
@@ -223,6 +233,14 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         self.symbols = symbols
         nextTick = now
         investigations = IncidentInvestigations(catalog: merged, deploys: [])
+        verifications = DeployVerifications(catalog: merged, schedule: configuration.deployChecks)
+        if let repository = configuration.repository {
+            verifications.isAncestor = { ancestor, descendant in GitHistory.isAncestor(ancestor, of: descendant, in: repository) }
+        }
+        let longest = configuration.deployChecks.max()?.nanoseconds ?? 0
+        for check in try store.deployChecks(deploy: nil, from: now - longest - 86_400_000_000_000) {
+            verifications.remember(deploy: check.deploy, deployedAt: check.deployedAt, after: .seconds(check.afterSeconds))
+        }
         logger.info("restored the engine from the store", metadata: [
             "store.rows": "\(rows.count)", "store.slices": "\(slices.count)", "store.skipped": "\(skipped + unreadable)",
             "engine.cells": "\(engine.cellCount)", "restore.duration": "\(ContinuousClock.now - started)",
@@ -396,6 +414,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             append(afterTick, to: &write)
             let investigated = investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
             if notifier != nil { collectNotices(actions: actions, investigated: investigated, now: now) }
+            verifyDeploys(now: now, into: &write)
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -628,6 +647,41 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             investigations.forget(incident.id)
         }
         return changed
+    }
+
+    /// Runs the deploy checks that came due, at most once a minute; a failed check is announced.
+    private func verifyDeploys(now: Int64, into write: inout StoreBatch) {
+        guard let longest = configuration.deployChecks.max(), verifiedAt.map({ now - $0 >= 60_000_000_000 }) ?? true else { return }
+        verifiedAt = now
+        do {
+            let deploys = try store.deploys(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1)
+            guard !deploys.isEmpty else { return }
+            let decoder = JSONDecoder()
+            for stored in try store.plans() where verifications.plans[stored.id] == nil {
+                if let plan = try? decoder.decode(ChangePlan.self, from: Data(stored.json.utf8)) { verifications.plans[plan.id] = plan }
+            }
+            let incidents = engine.openIncidents + (try store.incidents(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1))
+            let checks = verifications.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: now)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            // The plans made from deploys themselves are kept too, for the deploy's report.
+            let stored = Set(try store.plans().map(\.id))
+            for id in Set(checks.map(\.plan)) where !stored.contains(id) {
+                guard let plan = verifications.used[id], let json = try? encoder.encode(plan) else { continue }
+                try store.add(plan: StoredPlan(id: id, commit: plan.change.commit, createdAt: now, json: String(decoding: json, as: UTF8.self), markdown: plan.markdown))
+            }
+            for check in checks {
+                guard let json = try? encoder.encode(check) else { continue }
+                write.deployChecks.append(StoredDeployCheck(
+                    deploy: check.deploy, deployedAt: check.deployedAt, afterSeconds: check.after.nanoseconds / 1_000_000_000,
+                    verdict: check.verdict.rawValue, json: String(decoding: json, as: UTF8.self), markdown: check.markdown
+                ))
+                logger.info("deploy checked", metadata: ["deploy": "\(check.deploy)", "deploy.after": "\(check.after)", "deploy.verdict": "\(check.verdict.rawValue)"])
+                if check.verdict == .fail, notifier != nil { pendingNotices.append(.deployCheck(check)) }
+            }
+        } catch {
+            logger.error("deploy checks could not read the store; they run at the next minute", metadata: ["error": "\(error)"])
+        }
     }
 
     private func append(_ commit: EngineCommit, to write: inout StoreBatch) {

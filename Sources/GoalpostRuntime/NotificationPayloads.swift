@@ -125,4 +125,25 @@ public enum NotificationPayloads {
         let text = "{\"dashboard\":\(String(decoding: json([dashboardLink(dashboard, incident)]), as: UTF8.self).dropFirst().dropLast()),\"event\":\"\(event.rawValue)\",\"incident\":\(incidentJSON),\"investigation\":\(investigationJSON)}"
         return Array(text.utf8)
     }
+
+    /// A Slack message about a deploy check that failed: the summary, then the check as Markdown.
+    public static func slack(deployCheck check: DeployCheck, dashboard: String) -> [UInt8] {
+        let line = "Deploy check failed: \(check.summary)"
+        let blocks: [[String: Any]] = [
+            ["type": "header", "text": ["type": "plain_text", "text": String("❌ \(check.deploy): \(check.after) after the deploy".prefix(150))]],
+            ["type": "section", "text": ["type": "mrkdwn", "text": String(line.prefix(3000))]],
+            ["type": "section", "text": ["type": "mrkdwn", "text": String(check.markdown.prefix(3000))]],
+            ["type": "context", "elements": [["type": "mrkdwn", "text": "<\(dashboard)/api/v1/deploys/\(check.deploy)/report|The deploy's plan and checks in Goalpost>"]]],
+        ]
+        return json(["text": line, "blocks": blocks])
+    }
+
+    /// A webhook body about a deploy check: `{"event": "deploy.check", "check": …, "markdown": …}`.
+    public static func webhook(deployCheck check: DeployCheck) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let checkJSON = (try? encoder.encode(check)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        let markdown = String(decoding: json([check.markdown]), as: UTF8.self).dropFirst().dropLast()
+        return Array("{\"check\":\(checkJSON),\"event\":\"deploy.check\",\"markdown\":\(markdown)}".utf8)
+    }
 }

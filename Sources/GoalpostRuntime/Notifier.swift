@@ -44,6 +44,8 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         case event(IncidentEventKind, Incident, Investigation?, by: String?, at: Int64)
         /// An evaluation ran: delayed escalation steps, held tickets and Alertmanager refreshes come due.
         case tick(now: Int64, open: [Incident])
+        /// A deploy check failed: the ticket-level targets of the policies covering its failing outcomes hear of it.
+        case deployCheck(DeployCheck)
     }
 
     public let configuration: Configuration
@@ -116,6 +118,7 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
         switch input {
         case .event(_, _, _, _, let at): now = at
         case .tick(let at, _): now = at
+        case .deployCheck(let check): now = check.at
         }
         silences = (try? store.silences(endingAfter: now)) ?? []
         switch input {
@@ -146,6 +149,44 @@ public final class Notifier: ServiceLifecycle.Service, @unchecked Sendable {
                 releaseHeld(incident.id, now: now)
                 refreshAlertmanager(incident.id, now: now)
             }
+        case .deployCheck(let check):
+            announce(check)
+        }
+    }
+
+    /// Sends a failed deploy check to chat and webhook targets of the ticket steps of every policy covering a
+    /// failing outcome (pagers and Alertmanager take incidents, not deploy verdicts).
+    private func announce(_ check: DeployCheck) {
+        let failing = check.outcomes.filter { $0.verdict == .fail }.map(\.outcome)
+        var names: [String] = []
+        for policy in catalog.escalationPolicies where failing.contains(where: policy.covers(outcome:)) {
+            for step in policy.steps where step.severity == .ticket {
+                for target in step.targets where !names.contains(target) { names.append(target) }
+            }
+        }
+        let key = "deploy:\(check.deploy)"
+        for name in names {
+            guard let target = catalog.notificationTargets.first(where: { $0.name == name }) else { continue }
+            let body: [UInt8]
+            var headers = ["Content-Type": "application/json", "User-Agent": "goalpost"]
+            let url: String
+            switch target.kind {
+            case .slack(let webhook):
+                url = webhook
+                body = NotificationPayloads.slack(deployCheck: check, dashboard: configuration.dashboardURL)
+            case .webhook(let endpoint, let secret, let extra):
+                url = endpoint
+                body = NotificationPayloads.webhook(deployCheck: check)
+                for (key, value) in extra { headers[key] = resolve(value) }
+                headers["X-Goalpost-Event"] = "deploy.check"
+                if let secret {
+                    headers["X-Goalpost-Signature"] = "sha256=" + HMACSHA256.hex(key: Array(resolve(secret).utf8), message: body)
+                }
+            case .pagerDuty, .alertmanager:
+                record(key, name, "deploy.check", .suppressed, "deploy checks go to chat and webhook targets, not pagers")
+                continue
+            }
+            enqueue(Delivery(target: target, incident: key, event: "deploy.check", url: resolve(url), headers: headers, body: body, at: now))
         }
     }
 

@@ -1,4 +1,5 @@
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostTelemetry
 
@@ -26,6 +27,9 @@ public struct ReplayDriver: TelemetrySink, Sendable {
     /// When set, every incident is investigated the moment it opens (the engine should sample bad events:
     /// `EvaluationEngine.Configuration.badSamplesPerMinute`).
     public var investigations: IncidentInvestigations?
+    /// When set, each of `deploys` is checked on the schedule as the replay's time passes it.
+    public var verifications: DeployVerifications?
+    public var deploys: [Deploy] = []
     /// The table events were interned in, for the investigations' cell keys.
     private var symbols: SymbolTable?
 
@@ -37,7 +41,7 @@ public struct ReplayDriver: TelemetrySink, Sendable {
     }
 
     public mutating func receive(_ event: Event, symbols: SymbolTable) {
-        if investigations != nil, self.symbols == nil || self.symbols?.count != symbols.count { self.symbols = symbols }
+        if investigations != nil || verifications != nil, self.symbols == nil || self.symbols?.count != symbols.count { self.symbols = symbols }
         advance(to: event.timeUnixNano)
         engine.ingest(event, symbols: symbols)
         note(event.timeUnixNano)
@@ -66,6 +70,12 @@ public struct ReplayDriver: TelemetrySink, Sendable {
             let produced = engine.tick(now: next)
             for action in produced { actions.append(TimedAction(at: next, action: action)) }
             if investigations != nil { investigate(produced, now: next) }
+            // Deploy checks only while events still arrive (the tick an event's minute crosses, as the previous event
+            // was seen): a check in the drain after them would see a silence.
+            if verifications != nil, let symbols, next <= (lastEventTime ?? .min) &+ Self.minute {
+                let incidents = engine.openIncidents + actions.compactMap { if case .open(let incident) = $0.action { incident } else { nil } }
+                _ = verifications?.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: next)
+            }
             next += Self.minute
         }
         nextTick = next

@@ -8,6 +8,14 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
     case customerLatency = "customer-latency"
     /// Search fails for every customer served from eu-west-1.
     case regionOutage = "region-outage"
+    /// A deploy of checkout-api (5.14.0) calls a fraud-scoring service on every checkout: about 200 ms more for
+    /// every customer, well inside the 2 s objective (a regression no SLO pages for).
+    case checkoutSlowDeploy = "checkout-slow-deploy"
+    /// A deploy of checkout-api (5.14.0) that only rewords the receipt email: nothing moves.
+    case textDeploy = "text-deploy"
+    /// A deploy of checkout-api (5.14.0) validates VAT ids and rejects every checkout of one small workspace
+    /// (free-12), too few events to move the aggregate.
+    case customerBreakDeploy = "customer-break-deploy"
     /// Background noise only.
     case none
 
@@ -17,6 +25,7 @@ public enum Fault: String, Sendable, CaseIterable, Codable {
         case .ssoDeploy: (14, 5)
         case .customerLatency: (10, 0)
         case .regionOutage: (16, 0)
+        case .checkoutSlowDeploy, .textDeploy, .customerBreakDeploy: (11, 0)
         case .none: nil
         }
     }
@@ -117,6 +126,28 @@ public struct Scenario: Sendable {
                                           statusCode: 503, errorType: "region.unavailable", message: "eu-west-1 search cluster unavailable", version: nil))
                 onsets.append(Onset(outcome: "search-availability", customers: affected, startUnixNano: at(16, 0), endUnixNano: at(16, 45),
                                     description: "search fails in eu-west-1"))
+            }
+        case .checkoutSlowDeploy:
+            deploys.append(Deploy(service: "checkout-api", version: "5.14.0", timeUnixNano: at(11, 0), title: "Score every checkout for fraud",
+                                  description: "Calls the fraud-scoring service before capturing the payment.",
+                                  changedFiles: ["services/checkout/payment/fraud_check.swift"], commit: "c81f3d2", environment: "production"))
+            if let checkout = routeIndex["/checkout"] {
+                latencies.append(LatencyWindow(start: at(11, 0), end: .max, customers: Set(roster.customers.indices), routes: [checkout], extraMilliseconds: 200))
+            }
+        case .textDeploy:
+            deploys.append(Deploy(service: "checkout-api", version: "5.14.0", timeUnixNano: at(11, 0), title: "Reword the receipt email",
+                                  description: "Copy changes only: the receipt email's subject and footer.",
+                                  changedFiles: ["services/checkout/templates/receipt_email.txt"], commit: "d02a9e7", environment: "production"))
+        case .customerBreakDeploy:
+            deploys.append(Deploy(service: "checkout-api", version: "5.14.0", timeUnixNano: at(11, 0), title: "Validate VAT ids at checkout",
+                                  description: "Checks the buyer's VAT id against the EU VIES format before capturing the payment.",
+                                  changedFiles: ["services/checkout/payment/vat.swift"], commit: "a5e0c44", environment: "production"))
+            if let broken = customerIndex["free-12"], let checkout = routeIndex["/checkout"] {
+                errors.append(ErrorWindow(start: at(11, 0), end: .max, customers: [broken], routes: [checkout], regions: nil, probability: 1,
+                                          statusCode: 500, errorType: "vat.InvalidFormat", message: "VAT id 'GB123456789' does not match the VIES format",
+                                          version: "5.14.0"))
+                onsets.append(Onset(outcome: "checkout-latency", customers: ["free-12"], startUnixNano: at(11, 0), endUnixNano: at(23, 59),
+                                    description: "checkout-api 5.14.0 rejects free-12's checkouts"))
             }
         case .none:
             break

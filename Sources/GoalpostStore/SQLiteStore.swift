@@ -194,6 +194,27 @@ public final class SQLiteStore: Store {
                 );
                 """)
         }
+        migrator.registerMigration("v7: plans and deploy checks") { db in
+            try db.execute(sql: """
+                CREATE TABLE plan (
+                    id TEXT PRIMARY KEY,
+                    commit_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    json TEXT NOT NULL,
+                    markdown TEXT NOT NULL
+                );
+                CREATE TABLE deploy_check (
+                    deploy TEXT NOT NULL,
+                    deployed_at INTEGER NOT NULL,
+                    after_seconds INTEGER NOT NULL,
+                    verdict TEXT NOT NULL,
+                    json TEXT NOT NULL,
+                    markdown TEXT NOT NULL,
+                    PRIMARY KEY (deploy, deployed_at, after_seconds)
+                );
+                CREATE INDEX deploy_check_by_time ON deploy_check (deployed_at);
+                """)
+        }
         return migrator
     }
 
@@ -255,6 +276,12 @@ public final class SQLiteStore: Store {
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO investigation (incident_id, at, json, markdown) VALUES (?, ?, ?, ?)",
                         arguments: [investigation.incident, investigation.at, investigation.json, investigation.markdown]
+                    )
+                }
+                for check in batch.deployChecks {
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO deploy_check (deploy, deployed_at, after_seconds, verdict, json, markdown) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [check.deploy, check.deployedAt, check.afterSeconds, check.verdict, check.json, check.markdown]
                     )
                 }
                 for note in batch.notes {
@@ -520,6 +547,42 @@ public final class SQLiteStore: Store {
             }
         } catch {
             throw StoreError(operation: "add silence \(silence.id)", message: "\(error)")
+        }
+    }
+
+    public func add(plan: StoredPlan) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO plan (id, commit_id, created_at, json, markdown) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [plan.id, plan.commit, plan.createdAt, plan.json, plan.markdown]
+                )
+            }
+        } catch {
+            throw StoreError(operation: "add plan \(plan.id)", message: "\(error)")
+        }
+    }
+
+    public func plans() throws(StoreError) -> [StoredPlan] {
+        try read("read plans") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM plan ORDER BY created_at, id").map { row in
+                StoredPlan(id: row["id"], commit: row["commit_id"], createdAt: row["created_at"], json: row["json"], markdown: row["markdown"])
+            }
+        }
+    }
+
+    public func deployChecks(deploy: String?, from: Int64) throws(StoreError) -> [StoredDeployCheck] {
+        try read("read deploy checks") { db in
+            let rows: [Row]
+            if let deploy {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM deploy_check WHERE deploy = ? AND deployed_at >= ? ORDER BY deployed_at, after_seconds", arguments: [deploy, from])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM deploy_check WHERE deployed_at >= ? ORDER BY deployed_at, after_seconds", arguments: [from])
+            }
+            return rows.map { row in
+                StoredDeployCheck(deploy: row["deploy"], deployedAt: row["deployed_at"], afterSeconds: row["after_seconds"], verdict: row["verdict"],
+                                  json: row["json"], markdown: row["markdown"])
+            }
         }
     }
 

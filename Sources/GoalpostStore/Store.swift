@@ -83,6 +83,54 @@ public protocol Store: Sendable {
 
     /// Ends a silence now; false when there is no such silence still running.
     func expire(silence id: String, at time: Int64) throws(StoreError) -> Bool
+
+    /// Keeps a change's monitoring plan, replacing one with the same id.
+    func add(plan: StoredPlan) throws(StoreError)
+
+    /// Every plan, oldest first.
+    func plans() throws(StoreError) -> [StoredPlan]
+
+    /// The checks of deploys made at or after `from` (nanoseconds), oldest deploy and earliest check first; of one
+    /// deploy (`service@version`) when given.
+    func deployChecks(deploy: String?, from: Int64) throws(StoreError) -> [StoredDeployCheck]
+}
+
+/// A change's monitoring plan, as JSON and Markdown.
+public struct StoredPlan: Hashable, Sendable {
+    public var id: String
+    public var commit: String?
+    public var createdAt: Int64
+    public var json: String
+    public var markdown: String
+
+    public init(id: String, commit: String?, createdAt: Int64, json: String, markdown: String) {
+        self.id = id
+        self.commit = commit
+        self.createdAt = createdAt
+        self.json = json
+        self.markdown = markdown
+    }
+}
+
+/// One check of a deploy, as JSON and Markdown.
+public struct StoredDeployCheck: Hashable, Sendable {
+    /// `service@version`.
+    public var deploy: String
+    public var deployedAt: Int64
+    /// Seconds after the deploy.
+    public var afterSeconds: Int64
+    public var verdict: String
+    public var json: String
+    public var markdown: String
+
+    public init(deploy: String, deployedAt: Int64, afterSeconds: Int64, verdict: String, json: String, markdown: String) {
+        self.deploy = deploy
+        self.deployedAt = deployedAt
+        self.afterSeconds = afterSeconds
+        self.verdict = verdict
+        self.json = json
+        self.markdown = markdown
+    }
 }
 
 /// Notifications about an outcome, or about one customer (in one outcome or all), held back for a while.
@@ -247,12 +295,14 @@ public struct StoreBatch: Sendable {
     public var investigations: [StoredInvestigation] = []
     /// Acknowledgements and other notes on incidents (merged field by field with what is stored).
     public var notes: [IncidentNote] = []
+    /// Deploy checks, each replacing the previous one of its deploy and offset.
+    public var deployChecks: [StoredDeployCheck] = []
 
     public init() {}
 
     public var isEmpty: Bool {
         aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty
-            && checkpoint == nil && investigations.isEmpty && notes.isEmpty
+            && checkpoint == nil && investigations.isEmpty && notes.isEmpty && deployChecks.isEmpty
     }
 }
 

@@ -1,0 +1,94 @@
+import GoalpostEvaluation
+import GoalpostInvestigation
+import GoalpostModel
+
+/// Checks each deploy on a schedule after it ships — 10 min, 30 min, 1 h, 2 h, 24 h and 72 h by default — against
+/// the monitoring plans of the changes it carries, and keeps what each check found.
+///
+/// A deploy's plans are the stored plans it names (`Deploy.plans`), those whose commit is the deployed commit or
+/// one of its ancestors (`isAncestor`, when a repository is configured), for the same environment when the plan
+/// names one; with none, the plan is made from the deploy's own title, description and files.
+public struct DeployVerifications: Sendable {
+    public var catalog: Catalog
+    public var schedule: [TimeSpan]
+    public var verifier: DeployVerifier
+    /// Plans recorded through the API, by id.
+    public var plans: [String: ChangePlan] = [:]
+    /// Whether commit `ancestor` is in the history of commit `descendant` (nil: no repository, commits must be equal).
+    public var isAncestor: (@Sendable (_ ancestor: String, _ descendant: String) -> Bool)?
+    /// Checks already made, by `deploy id|deployed at|offset` (restored from the store at start).
+    public private(set) var done: Set<String> = []
+    /// Every check made, newest last.
+    public private(set) var made: [DeployCheck] = []
+    /// The plans the checks were judged by, by id.
+    public private(set) var used: [String: ChangePlan] = [:]
+
+    public init(catalog: Catalog, schedule: [TimeSpan] = ChangePlanner.defaultChecks, verifier: DeployVerifier = DeployVerifier()) {
+        self.catalog = catalog
+        self.schedule = schedule.sorted()
+        self.verifier = verifier
+    }
+
+    static func key(_ deploy: Deploy, _ after: TimeSpan) -> String {
+        "\(DeployVerifier.id(deploy))|\(deploy.timeUnixNano)|\(after.nanoseconds)"
+    }
+
+    /// Marks a check as made (it was stored before a restart).
+    public mutating func remember(deploy: String, deployedAt: Int64, after: TimeSpan) {
+        done.insert("\(deploy)|\(deployedAt)|\(after.nanoseconds)")
+    }
+
+    /// The plan a deploy is judged by.
+    public func plan(for deploy: Deploy, engine: EvaluationEngine, symbols: SymbolTable) -> ChangePlan {
+        let explicit = deploy.plans.compactMap { plans[$0] }
+        let byCommit = plans.values.filter { plan in
+            guard !deploy.plans.contains(plan.id), let planned = plan.change.commit, let deployed = deploy.commit else { return false }
+            if let environment = plan.environment, environment != deploy.environment { return false }
+            if planned.hasPrefix(deployed) || deployed.hasPrefix(planned) { return true }
+            return isAncestor?(planned, deployed) ?? false
+        }.sorted { $0.id < $1.id }
+        let matched = explicit + byCommit
+        var traffic: [String: [CellCounts]] = [:]
+        for outcome in catalog.outcomes {
+            traffic[outcome.name] = engine.cells(outcome: outcome.name, from: deploy.timeUnixNano - 86_400_000_000_000, to: deploy.timeUnixNano, symbols: symbols)
+        }
+        let planner = ChangePlanner(catalog: catalog, traffic: traffic, checks: schedule)
+        guard var merged = matched.first else { return planner.plan(ChangeRequest(deploy)) }
+        // Several changes in one deploy: every outcome any of them puts at risk, every effect any states.
+        for plan in matched.dropFirst() {
+            for risk in plan.outcomes where !merged.outcomes.contains(where: { $0.outcome == risk.outcome }) { merged.outcomes.append(risk) }
+            for effect in plan.intendedEffects where !merged.intendedEffects.contains(effect) { merged.intendedEffects.append(effect) }
+        }
+        // The deploy's own service is always watched, even if the plans missed it.
+        let own = planner.plan(ChangeRequest(deploy))
+        for risk in own.outcomes where !merged.outcomes.contains(where: { $0.outcome == risk.outcome }) { merged.outcomes.append(risk) }
+        return merged
+    }
+
+    /// Runs the checks that came due by `now` for `deploys` (those of the last `schedule.last` and a day).
+    public mutating func update(deploys: [Deploy], engine: EvaluationEngine, symbols: SymbolTable, incidents: [Incident], now: Int64) -> [DeployCheck] {
+        var new: [DeployCheck] = []
+        for deploy in deploys where deploy.timeUnixNano <= now {
+            let due = schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !done.contains(Self.key(deploy, $0)) }
+            guard !due.isEmpty else { continue }
+            let plan = plan(for: deploy, engine: engine, symbols: symbols)
+            used[plan.id] = plan
+            // The next deploy of the same service (and environment) ends this one's period.
+            let next = deploys.filter {
+                $0.service == deploy.service && $0.environment == deploy.environment && $0.timeUnixNano > deploy.timeUnixNano
+            }.map(\.timeUnixNano).min()
+            for after in due {
+                done.insert(Self.key(deploy, after))
+                // A check long overdue (the server was down then) has no minute data left to compare: only the
+                // latest due one runs.
+                if after != due.last, deploy.timeUnixNano + 2 * after.nanoseconds < now { continue }
+                // Once the next deploy replaced this one, one check covers the whole time it ran; later ones would
+                // see the same minutes.
+                if let next, let earlier = schedule.last(where: { $0 < after }), deploy.timeUnixNano + earlier.nanoseconds >= next { continue }
+                new.append(verifier.check(deploy, plan: plan, after: after, engine: engine, catalog: catalog, incidents: incidents, supersededAt: next))
+            }
+        }
+        made.append(contentsOf: new)
+        return new
+    }
+}

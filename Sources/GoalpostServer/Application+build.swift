@@ -61,6 +61,11 @@ public func buildApplication(
     router.post("/api/v1/events") { request, _ in await api.events(request) }
     router.post("/api/v1/deploys") { request, _ in await api.recordDeploys(request) }
     router.get("/api/v1/deploys") { request, _ in api.listDeploys(request) }
+    router.get("/api/v1/deploys/:id/checks") { _, context in api.deployChecks(id: context.parameters.get("id") ?? "") }
+    router.get("/api/v1/deploys/:id/report") { _, context in api.deployReport(id: context.parameters.get("id") ?? "") }
+    router.post("/api/v1/plans") { request, _ in await api.createPlan(request) }
+    router.get("/api/v1/plans") { _, _ in api.listPlans() }
+    router.get("/api/v1/plans/:id") { request, context in api.plan(request, id: context.parameters.get("id") ?? "") }
     router.post("/api/v1/customers") { request, _ in await api.recordCustomers(request) }
     router.get("/api/v1/customers") { _, _ in await api.customers() }
     router.get("/api/v1/customers/:id") { _, context in await api.customer(id: context.parameters.get("id") ?? "") }

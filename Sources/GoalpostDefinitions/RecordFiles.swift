@@ -65,9 +65,15 @@ public enum RecordFiles {
     /// Decodes a change to plan for (`POST /api/v1/plans`): one object `{title, description, files, commit, service,
     /// environment}`; `source` names it in errors.
     public static func change(json: Data, source: String) throws(RecordFileError) -> ChangeRequest {
-        let objects = try array(json, file: source)
-        guard objects.count == 1, let object = objects.first else {
-            throw RecordFileError(file: source, path: "", message: "expected one change object, found \(objects.count)")
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: json, options: [])
+        } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            throw RecordFileError(file: source, path: "", message: "not valid JSON: \(detail)")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw RecordFileError(file: source, path: "", message: "expected a JSON object {title, description, files, commit, service, environment}")
         }
         let fields = Fields(object: object, file: source, element: "")
         try fields.rejectUnknown(["title", "description", "files", "commit", "service", "environment"])

@@ -134,7 +134,9 @@ public struct CanaryJudge: Hashable, Sendable, Codable {
             metric: metric, verdict: .noData, baselineBuckets: baseline.count, afterBuckets: after.count,
             baselineMedian: Self.median(baseline), afterMedian: Self.median(after), confidenceLevel: level
         )
-        guard baseline.count >= minimumBuckets, after.count >= minimumBuckets,
+        // Throughput has a value in every bucket; with no event on either side there is nothing to compare.
+        let silent = metric == .throughput && baseline.allSatisfy { $0 == 0 } && after.allSatisfy { $0 == 0 }
+        guard !silent, baseline.count >= minimumBuckets, after.count >= minimumBuckets,
               let base = comparison.baselineMedian, let test = RankTest.compare(after, baseline, confidenceLevel: level) else {
             return comparison
         }

@@ -101,7 +101,7 @@ extension DeployCheck {
             text += ": \(value(before)) → \(value(after))"
         }
         if let shift = comparison.shift, let lower = comparison.lower, let upper = comparison.upper {
-            let level = Int((comparison.confidenceLevel * 1000).rounded()) / 10
+            let level = trimmed(comparison.confidenceLevel * 100, digits: 1)
             text += " (\(shift >= 0 ? "+" : "")\(value(shift)), \(level)% CI \(value(lower))…\(value(upper)))"
         }
         return text

@@ -22,6 +22,8 @@ public struct DeployVerifications: Sendable {
     public private(set) var made: [DeployCheck] = []
     /// The plans the checks were judged by, by id.
     public private(set) var used: [String: ChangePlan] = [:]
+    /// Each deploy's latest verdict, by `deploy id|deployed at`.
+    private var verdicts: [String: DeployVerdict] = [:]
 
     public init(catalog: Catalog, schedule: [TimeSpan] = ChangePlanner.defaultChecks, verifier: DeployVerifier = DeployVerifier()) {
         self.catalog = catalog
@@ -33,9 +35,16 @@ public struct DeployVerifications: Sendable {
         "\(DeployVerifier.id(deploy))|\(deploy.timeUnixNano)|\(after.nanoseconds)"
     }
 
-    /// Marks a check as made (it was stored before a restart).
-    public mutating func remember(deploy: String, deployedAt: Int64, after: TimeSpan) {
+    /// Marks a check as made (it was stored before a restart), with its verdict when known.
+    public mutating func remember(deploy: String, deployedAt: Int64, after: TimeSpan, verdict: DeployVerdict? = nil) {
         done.insert("\(deploy)|\(deployedAt)|\(after.nanoseconds)")
+        if let verdict { verdicts["\(deploy)|\(deployedAt)"] = verdict }
+    }
+
+    /// Whether a check is news to announce: the deploy's first failing check (a later check that still fails
+    /// is not, one that fails again after passing is).
+    public static func isNewFailure(_ check: DeployCheck, previous: DeployVerdict?) -> Bool {
+        check.verdict == .fail && previous != .fail
     }
 
     /// The plan a deploy is judged by.
@@ -65,9 +74,15 @@ public struct DeployVerifications: Sendable {
         return merged
     }
 
+    /// A check just made, and whether it is news (`isNewFailure`).
+    public struct Made: Sendable {
+        public var check: DeployCheck
+        public var announce: Bool
+    }
+
     /// Runs the checks that came due by `now` for `deploys` (those of the last `schedule.last` and a day).
-    public mutating func update(deploys: [Deploy], engine: EvaluationEngine, symbols: SymbolTable, incidents: [Incident], now: Int64) -> [DeployCheck] {
-        var new: [DeployCheck] = []
+    public mutating func update(deploys: [Deploy], engine: EvaluationEngine, symbols: SymbolTable, incidents: [Incident], now: Int64) -> [Made] {
+        var new: [Made] = []
         for deploy in deploys where deploy.timeUnixNano <= now {
             let due = schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !done.contains(Self.key(deploy, $0)) }
             guard !due.isEmpty else { continue }
@@ -85,10 +100,13 @@ public struct DeployVerifications: Sendable {
                 // Once the next deploy replaced this one, one check covers the whole time it ran; later ones would
                 // see the same minutes.
                 if let next, let earlier = schedule.last(where: { $0 < after }), deploy.timeUnixNano + earlier.nanoseconds >= next { continue }
-                new.append(verifier.check(deploy, plan: plan, after: after, engine: engine, catalog: catalog, incidents: incidents, supersededAt: next))
+                let check = verifier.check(deploy, plan: plan, after: after, engine: engine, catalog: catalog, incidents: incidents, supersededAt: next)
+                let key = "\(check.deploy)|\(check.deployedAt)"
+                new.append(Made(check: check, announce: Self.isNewFailure(check, previous: verdicts[key])))
+                verdicts[key] = check.verdict
             }
         }
-        made.append(contentsOf: new)
+        made.append(contentsOf: new.map(\.check))
         return new
     }
 }

@@ -239,7 +239,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         }
         let longest = configuration.deployChecks.max()?.nanoseconds ?? 0
         for check in try store.deployChecks(deploy: nil, from: now - longest - 86_400_000_000_000) {
-            verifications.remember(deploy: check.deploy, deployedAt: check.deployedAt, after: .seconds(check.afterSeconds))
+            verifications.remember(deploy: check.deploy, deployedAt: check.deployedAt, after: .seconds(check.afterSeconds),
+                                   verdict: DeployVerdict(rawValue: check.verdict))
         }
         logger.info("restored the engine from the store", metadata: [
             "store.rows": "\(rows.count)", "store.slices": "\(slices.count)", "store.skipped": "\(skipped + unreadable)",
@@ -661,7 +662,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
                 if let plan = try? decoder.decode(ChangePlan.self, from: Data(stored.json.utf8)) { verifications.plans[plan.id] = plan }
             }
             let incidents = engine.openIncidents + (try store.incidents(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1))
-            let checks = verifications.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: now)
+            let made = verifications.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: now)
+            let checks = made.map(\.check)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             // The plans made from deploys themselves are kept too, for the deploy's report.
@@ -677,8 +679,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
                     verdict: check.verdict.rawValue, json: String(decoding: json, as: UTF8.self), markdown: check.markdown
                 ))
                 logger.info("deploy checked", metadata: ["deploy": "\(check.deploy)", "deploy.after": "\(check.after)", "deploy.verdict": "\(check.verdict.rawValue)"])
-                if check.verdict == .fail, notifier != nil { pendingNotices.append(.deployCheck(check)) }
             }
+            // A deploy's failure is announced once, when a check first finds it.
+            for item in made where item.announce && notifier != nil { pendingNotices.append(.deployCheck(item.check)) }
         } catch {
             logger.error("deploy checks could not read the store; they run at the next minute", metadata: ["error": "\(error)"])
         }

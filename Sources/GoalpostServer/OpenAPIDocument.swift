@@ -48,6 +48,65 @@ enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "ChangePlan": {
+        "description": "docs/deploys.md: id, change, services, outcomes (reasons, operations, metrics, watch), checks, intendedEffects, notes",
+        "properties": {
+          "change": {
+            "$ref": "#/components/schemas/ChangeRequest"
+          },
+          "checks": {
+            "type": "array"
+          },
+          "id": {
+            "type": "string"
+          },
+          "intendedEffects": {
+            "type": "array"
+          },
+          "notes": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "outcomes": {
+            "type": "array"
+          },
+          "services": {
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
+      "ChangeRequest": {
+        "properties": {
+          "commit": {
+            "type": "string"
+          },
+          "description": {
+            "type": "string"
+          },
+          "environment": {
+            "type": "string"
+          },
+          "files": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "service": {
+            "type": "string"
+          },
+          "title": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "title"
+        ],
+        "type": "object"
+      },
       "Customer": {
         "properties": {
           "arr": {
@@ -124,6 +183,12 @@ enum OpenAPIDocument {
       },
       "Deploy": {
         "properties": {
+          "changed_files": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
           "commit": {
             "type": "string"
           },
@@ -133,11 +198,21 @@ enum OpenAPIDocument {
           "environment": {
             "type": "string"
           },
+          "plans": {
+            "description": "Ids of the plans of the changes it ships",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
           "service": {
             "type": "string"
           },
           "time": {
             "format": "date-time",
+            "type": "string"
+          },
+          "title": {
             "type": "string"
           },
           "version": {
@@ -149,6 +224,36 @@ enum OpenAPIDocument {
           "version",
           "time"
         ],
+        "type": "object"
+      },
+      "DeployCheck": {
+        "description": "docs/deploys.md: deploy, after, verdict (pass, marginal, fail, no_data), outcomes (aggregate and per-customer comparisons, release cost, pages), intendedEffects, summary",
+        "properties": {
+          "after": {
+            "type": "string"
+          },
+          "deploy": {
+            "type": "string"
+          },
+          "intendedEffects": {
+            "type": "array"
+          },
+          "outcomes": {
+            "type": "array"
+          },
+          "summary": {
+            "type": "string"
+          },
+          "verdict": {
+            "enum": [
+              "pass",
+              "marginal",
+              "fail",
+              "no_data"
+            ],
+            "type": "string"
+          }
+        },
         "type": "object"
       },
       "Error": {
@@ -1183,6 +1288,165 @@ enum OpenAPIDocument {
           }
         ],
         "summary": "Record deploys",
+        "tags": [
+          "changes"
+        ]
+      }
+    },
+    "/api/v1/deploys/{id}/checks": {
+      "get": {
+        "parameters": [
+          {
+            "description": "Deploy: service@version",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "items": {
+                    "$ref": "#/components/schemas/DeployCheck"
+                  },
+                  "type": "array"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No such outcome, customer or incident."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "A deploy's checks so far: verdicts per outcome, metric and customer, intended effects, budget spent",
+        "tags": [
+          "changes"
+        ]
+      }
+    },
+    "/api/v1/deploys/{id}/report": {
+      "get": {
+        "parameters": [
+          {
+            "description": "Deploy: service@version",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "Markdown"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No such outcome, customer or incident."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "A deploy's plan, then one update per check, as Markdown for a pull request",
         "tags": [
           "changes"
         ]
@@ -2450,6 +2714,277 @@ enum OpenAPIDocument {
         "summary": "SLI, error budget remaining and 1-hour burn rate per bucket for one scope",
         "tags": [
           "outcomes"
+        ]
+      }
+    },
+    "/api/v1/plans": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "items": {
+                    "$ref": "#/components/schemas/ChangePlan"
+                  },
+                  "type": "array"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Monitoring plans kept so far (posted, and made from deploys), oldest first",
+        "tags": [
+          "changes"
+        ]
+      },
+      "post": {
+        "parameters": [
+          {
+            "description": "`json` (default) or `markdown`",
+            "in": "query",
+            "name": "format",
+            "required": false,
+            "schema": {
+              "enum": [
+                "json",
+                "markdown"
+              ],
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ChangeRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "201": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangePlan"
+                }
+              },
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The plan"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "413": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The body is over the size limit."
+          },
+          "415": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "An unsupported Content-Type or Content-Encoding."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "admin"
+            ]
+          }
+        ],
+        "summary": "The monitoring plan for a change: outcomes at risk, customers to watch, metrics, checks, intended effect (kept for its deploys)",
+        "tags": [
+          "changes"
+        ]
+      }
+    },
+    "/api/v1/plans/{id}": {
+      "get": {
+        "parameters": [
+          {
+            "description": "Plan id (plan-\u2026)",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "`json` (default) or `markdown`",
+            "in": "query",
+            "name": "format",
+            "required": false,
+            "schema": {
+              "enum": [
+                "json",
+                "markdown"
+              ],
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChangePlan"
+                }
+              },
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The plan"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No such outcome, customer or incident."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "One plan (JSON, or Markdown for a pull-request comment with format=markdown)",
+        "tags": [
+          "changes"
         ]
       }
     },

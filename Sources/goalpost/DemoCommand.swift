@@ -179,8 +179,10 @@ struct DemoRun {
         replay.statistics = statistics ?? replay.statistics
         let incidents: [Incident]
         let notifications: [NotificationRecord]
+        let deployChecks: [DeployCheck]
         do {
             incidents = try store.incidents(from: .min, to: .max)
+            deployChecks = try store.deployChecks(deploy: nil, from: .min).compactMap { try? JSONDecoder().decode(DeployCheck.self, from: Data($0.json.utf8)) }
             notifications = try store.notifications(incident: nil, limit: 1_000).sorted { ($0.at, $0.target, $0.event) < ($1.at, $1.target, $1.event) }
         } catch {
             throw CommandFailure(error.description)
@@ -190,6 +192,7 @@ struct DemoRun {
                               atDetection: detection?.status, incidentCells: incidentCells, pipeline: summary,
                               notifications: notifications, received: receiver.received)
         story.investigationDurations = durations
+        story.deployChecks = deployChecks
         return story
     }
 }

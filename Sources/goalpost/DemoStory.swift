@@ -25,6 +25,8 @@ struct DemoStory: Encodable {
     var notifications: [NotificationRecord]
     /// What the PagerDuty and Slack stand-ins received, in order.
     var received: [DemoReceiver.Request]
+    /// Every deploy check the pipeline made, in the order they ran.
+    var deployChecks: [DeployCheck] = []
 
     /// Each affected customer's good and valid events during the incident, worst first.
     func customerCounts(_ incident: Incident) -> [(id: String, counts: Counts)] {
@@ -164,6 +166,21 @@ struct DemoStory: Encodable {
             let who = scope.isEmpty ? "everyone" : (scope.count == 1 ? scope[0] : "\(scope.count) customers")
             lines.append("  \(index + 1). \(item.severity.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.outcome) (\(who)) rank \(String(format: "%.4f", item.rank))")
         }
+        if !deployChecks.isEmpty {
+            lines.append("")
+            lines.append("Deploy checks (each deploy before and after, in aggregate and per customer; docs/deploys.md):")
+            for deploy in deploys {
+                let checks = deployChecks.filter { $0.deploy == DeployVerifier.id(deploy) && $0.deployedAt == deploy.timeUnixNano }
+                guard let last = checks.last else { continue }
+                let verdicts = checks.map { "\($0.after) \($0.verdict.rawValue)" }.joined(separator: ", ")
+                lines.append("  \(deploy.service) \(deploy.version): \(verdicts)")
+                let detail = last.summary.split(separator: "—", maxSplits: 1).dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) }
+                if let detail { lines.append("      \(detail)") }
+                for effect in last.intendedEffects {
+                    lines.append("      intended: \(effect.effect.outcome) \(effect.effect.metric.label) \(effect.effect.expected == .down ? "falls" : "rises") — \(effect.status.rawValue.replacingOccurrences(of: "_", with: " "))")
+                }
+            }
+        }
         if let resolved = incident.resolvedAt {
             lines.append("")
             let rollback = deploys.first { $0.service == (deploys.first { $0.timeUnixNano == onset.startUnixNano }?.service ?? "") && $0.timeUnixNano > onset.startUnixNano }
@@ -201,7 +218,7 @@ struct DemoStory: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case seed, spans, pipeline, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents, page, pagerDuty, slack,
-             notifications
+             notifications, deployChecks
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -241,11 +258,14 @@ struct DemoStory: Encodable {
         try container.encode(notifications.map {
             NotificationJSON(at: Timestamp.format($0.at), incident: $0.incident, target: $0.target, event: $0.event, status: $0.status.rawValue, detail: $0.detail)
         }, forKey: .notifications)
+        try container.encode(deployChecks.map { DeployCheckJSON(deploy: $0.deploy, after: $0.after.description, verdict: $0.verdict.rawValue, summary: $0.summary) },
+                             forKey: .deployChecks)
         try container.encode(PipelineJSON(spans: pipeline.spans, requests: pipeline.requests, rejected: pipeline.rejected, failedRequests: pipeline.failedRequests),
                              forKey: .pipeline)
     }
 
     struct NotificationJSON: Encodable { var at: String; var incident: String; var target: String; var event: String; var status: String; var detail: String }
+    struct DeployCheckJSON: Encodable { var deploy: String; var after: String; var verdict: String; var summary: String }
     struct PipelineJSON: Encodable { var spans: Int; var requests: Int; var rejected: Int; var failedRequests: Int }
     struct OnsetJSON: Encodable { var outcome: String; var customers: [String]; var start: String; var end: String?; var description: String? }
     struct DetectionJSON: Encodable { var incident: String; var outcome: String; var severity: Severity; var openedAt: String; var delaySeconds: Double }

@@ -10,9 +10,39 @@ import GoalpostTelemetry
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Record deploys with a running Goalpost server.",
-        subcommands: [Record.self]
+        abstract: "Record deploys with a running Goalpost server, and read what their checks found.",
+        subcommands: [Record.self, Report.self]
     )
+
+    /// `goalpost deploy report service@version`: the deploy's plan and checks as Markdown (or JSON).
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "Print a deploy's plan and the result of each check so far, as Markdown for a pull request (or --format json)."
+        )
+
+        @Argument(help: "The deploy: service@version, e.g. auth-api@2.3.1.")
+        var deploy: String
+
+        @Option(help: "markdown or json (the checks as the API gives them).")
+        var format: String = "markdown"
+
+        @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
+        var server: String?
+
+        @Option(help: "An API token with the read scope. Env: GOALPOST_TOKEN.")
+        var token: String?
+
+        func run() async throws {
+            guard ["markdown", "json"].contains(format) else { throw CommandFailure("--format: '\(format)' is not markdown or json") }
+            guard deploy.contains("@"), let encoded = deploy.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) else {
+                throw CommandFailure("'\(deploy)' is not service@version (e.g. auth-api@2.3.1)")
+            }
+            let path = "/api/v1/deploys/\(encoded)/" + (format == "json" ? "checks" : "report")
+            let data = try await APIClient(server: server, token: token).send("GET", path)
+            FileHandle.standardOutput.write(data)
+        }
+    }
 
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -44,6 +74,9 @@ struct DeployCommand: AsyncParsableCommand {
         @Option(name: .customLong("changed-file"), help: "A file the deploy changed (repeat the option for more).")
         var changedFiles: [String] = []
 
+        @Option(name: .customLong("plan"), help: "The id of a plan (goalpost plan) of a change this deploy ships (repeat for more).")
+        var plans: [String] = []
+
         @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
         var server: String?
 
@@ -60,6 +93,7 @@ struct DeployCommand: AsyncParsableCommand {
             if let commit { object["commit"] = commit }
             if let environment { object["environment"] = environment }
             if !changedFiles.isEmpty { object["changed_files"] = changedFiles }
+            if !plans.isEmpty { object["plans"] = plans }
             _ = try await APIClient(server: server, token: token).send(
                 "POST", "/api/v1/deploys", json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GoalpostDefinitions
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostRuntime
 import GoalpostServer
@@ -65,6 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How long after a minute's end PromQL outcomes fetch it (scrapes must be in; default 20s). Env: GOALPOST_SOURCE_DELAY.")
     var sourceDelay: String?
 
+    @Option(help: "When deploys are checked after they ship, comma-separated (default 10m,30m,1h,2h,24h,72h; 'none' for never). Env: GOALPOST_DEPLOY_CHECKS.")
+    var deployChecks: String?
+
+    @Option(help: "A local git clone: a plan whose commit is in a deployed commit's history is that deploy's plan. Env: GOALPOST_REPOSITORY.")
+    var repository: String?
+
     func run() async throws {
         let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
@@ -93,6 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
         var pipelineConfiguration = IngestPipeline.Configuration()
         pipelineConfiguration.tickInterval = settings.tickInterval
         pipelineConfiguration.maximumQueuedBytes = settings.queueBytes
+        pipelineConfiguration.deployChecks = settings.deployChecks
+        pipelineConfiguration.repository = settings.repository
         var notifier: Notifier?
         if Notifier.isNeeded(for: catalog) {
             let environment = ProcessInfo.processInfo.environment
@@ -157,9 +166,11 @@ struct ServeSettings {
     var authentication = true
     var prometheusURL: String?
     var sourceDelay = TimeSpan.seconds(20)
+    var deployChecks = ChangePlanner.defaultChecks
+    var repository: String?
 
     static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level", "no_auth",
-                           "prometheus_url", "source_delay"]
+                           "prometheus_url", "source_delay", "deploy_checks", "repository"]
 
     /// Whether `host` is a loopback address (where running without tokens may be allowed).
     static func isLoopback(_ host: String) -> Bool {
@@ -237,6 +248,29 @@ struct ServeSettings {
                 throw CommandFailure("\(source): '\(text)' is not a duration from 0s to under a minute (e.g. 20s)")
             }
             settings.sourceDelay = delay
+        }
+        if let (text, source) = value(command.deployChecks, "GOALPOST_DEPLOY_CHECKS", "deploy_checks") {
+            if text.trimmingCharacters(in: .whitespaces).lowercased() == "none" {
+                settings.deployChecks = []
+            } else {
+                var spans: [TimeSpan] = []
+                for part in text.split(separator: ",") {
+                    let item = part.trimmingCharacters(in: .whitespaces)
+                    guard let span = TimeSpan(parsing: item), span >= .minutes(5), span.nanoseconds % 60_000_000_000 == 0 else {
+                        throw CommandFailure("\(source): '\(item)' is not a whole number of minutes of at least 5m (e.g. 10m,30m,1h,24h)")
+                    }
+                    spans.append(span)
+                }
+                guard !spans.isEmpty else { throw CommandFailure("\(source): give at least one duration, or 'none'") }
+                settings.deployChecks = Array(Set(spans)).sorted()
+            }
+        }
+        if let (text, source) = value(command.repository, "GOALPOST_REPOSITORY", "repository") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: (text as NSString).appendingPathComponent(".git"), isDirectory: &isDirectory) else {
+                throw CommandFailure("\(source): '\(text)' is not a git clone (no .git in it)")
+            }
+            settings.repository = text
         }
         return settings
     }

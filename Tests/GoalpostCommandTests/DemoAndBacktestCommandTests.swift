@@ -85,8 +85,19 @@ struct DemoAndBacktestCommandTests {
         let slack = try #require(story["slack"] as? [String: Any])
         #expect((slack["text"] as? String)?.contains(detection["incident"] as? String ?? "?") == true)
 
-        // Every notification was about the SSO incident and was delivered; the background ticket woke nobody.
-        let notifications = try #require(story["notifications"] as? [[String: Any]])
+        // Every notification was about the SSO incident and was delivered; the background ticket woke nobody. The
+        // bad deploy's first failing check (10 minutes after it) told Slack once; the later failing checks did not.
+        let all = try #require(story["notifications"] as? [[String: Any]])
+        let deployNotices = all.filter { $0["event"] as? String == "deploy.check" }
+        #expect(deployNotices.count == 1)
+        #expect(deployNotices.first?["incident"] as? String == "deploy:auth-api@2.3.1")
+        #expect(deployNotices.first?["target"] as? String == "incidents-slack" && deployNotices.first?["status"] as? String == "sent")
+        #expect((deployNotices.first?["at"] as? String)?.hasSuffix("T14:15:00Z") == true, "\(deployNotices)")
+        let checks = try #require(story["deployChecks"] as? [[String: Any]])
+        let bad = checks.filter { $0["deploy"] as? String == "auth-api@2.3.1" }
+        #expect(bad.compactMap { $0["after"] as? String } == ["10m", "30m", "1h", "2h"] && bad.allSatisfy { $0["verdict"] as? String == "fail" })
+        #expect(checks.filter { $0["deploy"] as? String != "auth-api@2.3.1" }.allSatisfy { $0["verdict"] as? String == "pass" }, "\(checks)")
+        let notifications = all.filter { $0["event"] as? String != "deploy.check" }
         #expect(Set(notifications.compactMap { $0["target"] as? String }) == ["oncall-pagerduty", "incidents-slack"])
         #expect(notifications.allSatisfy { $0["incident"] as? String == detection["incident"] as? String && $0["status"] as? String == "sent" })
         #expect(notifications.first?["at"] as? String == detection["openedAt"] as? String)
@@ -100,7 +111,7 @@ struct DemoAndBacktestCommandTests {
         let text = result.stdout
         let markers = ["Every customer can sign in successfully 99.9% of the time.", "auth-api 2.3.1", "Goalpost pages: sign-in",
                        "still looks healthy", "Per customer", "Impact: 6 customers", "The page Goalpost sent",
-                       "Notifications (", "Ranked by business impact"]
+                       "Notifications (", "Ranked by business impact", "Deploy checks (", "auth-api 2.3.1: 10m fail"]
         let positions = markers.map { text.range(of: $0)?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil }, "\(text)")
         let found = positions.compactMap { $0 }
@@ -222,6 +233,6 @@ struct DemoAndBacktestCommandTests {
     func simulateUnknownFault() throws {
         let result = try runCommand(try goalpost(), ["simulate", "--out", "/tmp/unused.jsonl", "--fault", "meteor"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("--fault 'meteor' is not one of sso-deploy, customer-latency, region-outage, none"))
+        #expect(result.stderr.contains("--fault 'meteor' is not one of sso-deploy, customer-latency, region-outage, checkout-slow-deploy, text-deploy, customer-break-deploy, none"))
     }
 }

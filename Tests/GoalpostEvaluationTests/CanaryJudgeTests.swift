@@ -47,6 +47,9 @@ struct CanaryJudgeTests {
         let sparse = judge.compare(.throughput, baseline: baseline, after: [10, 12, 11, 9])
         #expect(sparse.verdict == .noData)
         #expect(sparse.afterBuckets == 4 && sparse.shift == nil)
+        // A scope without any event before or after (a deploy older than the data) is no data, not a pass.
+        #expect(judge.compare(.throughput, baseline: Array(repeating: 0, count: 30), after: Array(repeating: 0, count: 30)).verdict == .noData)
+        #expect(judge.compare(.throughput, baseline: baseline, after: Array(repeating: 0, count: 30)).verdict == .regressed)
     }
 
     @Test("bucket values: error ratio only where there were events, latency in milliseconds, throughput per minute")

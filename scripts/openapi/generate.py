@@ -185,6 +185,29 @@ paths["/api/v1/silences"] = {
 paths["/api/v1/silences/{id}"] = {"delete": {
     "summary": "End a silence now", "tags": ["incidents"], "security": ADMIN, "parameters": [path_param("id", "Silence id")],
     "responses": {"200": {"description": "Ended"}, **error_responses("401", "403", "404", "503")}}}
+FORMAT = query("format", "`json` (default) or `markdown`", {"type": "string", "enum": ["json", "markdown"]})
+paths["/api/v1/plans"] = {
+    "get": {"summary": "Monitoring plans kept so far (posted, and made from deploys), oldest first", "tags": ["changes"], "security": READ,
+            "responses": {**json_ok({"type": "array", "items": ref("ChangePlan")}), **error_responses("401", "403", "503")}},
+    "post": {"summary": "The monitoring plan for a change: outcomes at risk, customers to watch, metrics, checks, intended effect (kept for its deploys)",
+             "tags": ["changes"], "security": ADMIN, "parameters": [FORMAT],
+             "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ChangeRequest")}}},
+             "responses": {"201": {"description": "The plan", "content": {"application/json": {"schema": ref("ChangePlan")}, "text/markdown": {"schema": {"type": "string"}}}},
+                           **error_responses("400", "401", "403", "413", "415", "503")}},
+}
+paths["/api/v1/plans/{id}"] = {"get": {
+    "summary": "One plan (JSON, or Markdown for a pull-request comment with format=markdown)", "tags": ["changes"], "security": READ,
+    "parameters": [path_param("id", "Plan id (plan-…)"), FORMAT],
+    "responses": {"200": {"description": "The plan", "content": {"application/json": {"schema": ref("ChangePlan")}, "text/markdown": {"schema": {"type": "string"}}}},
+                  **error_responses("401", "403", "404", "503")}}}
+paths["/api/v1/deploys/{id}/checks"] = {"get": {
+    "summary": "A deploy's checks so far: verdicts per outcome, metric and customer, intended effects, budget spent", "tags": ["changes"], "security": READ,
+    "parameters": [path_param("id", "Deploy: service@version")],
+    "responses": {**json_ok({"type": "array", "items": ref("DeployCheck")}), **error_responses("401", "403", "404", "503")}}}
+paths["/api/v1/deploys/{id}/report"] = {"get": {
+    "summary": "A deploy's plan, then one update per check, as Markdown for a pull request", "tags": ["changes"], "security": READ,
+    "parameters": [path_param("id", "Deploy: service@version")],
+    "responses": {"200": {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}, **error_responses("401", "403", "404", "503")}}}
 paths["/api/v1/sources"] = {"get": {
     "summary": "Pull sources (PromQL) and what each last did: up, last success, last error", "tags": ["outcomes"], "security": READ,
     "responses": {**json_ok({"type": "array", "items": ref("Source")}), **error_responses("401", "403")},
@@ -234,7 +257,18 @@ schemas = {
         "outcome": {"type": "string", "enum": ["ok", "error"]}, "attributes": {"type": "object"}}},
     "Deploy": {"type": "object", "required": ["service", "version", "time"], "properties": {
         "service": {"type": "string"}, "version": {"type": "string"}, "time": {"type": "string", "format": "date-time"},
-        "environment": {"type": "string"}, "commit": {"type": "string"}, "description": {"type": "string"}}},
+        "environment": {"type": "string"}, "commit": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
+        "changed_files": {"type": "array", "items": {"type": "string"}},
+        "plans": {"type": "array", "items": {"type": "string"}, "description": "Ids of the plans of the changes it ships"}}},
+    "ChangeRequest": {"type": "object", "required": ["title"], "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"}, "files": {"type": "array", "items": {"type": "string"}},
+        "commit": {"type": "string"}, "service": {"type": "string"}, "environment": {"type": "string"}}},
+    "ChangePlan": {"type": "object", "description": "docs/deploys.md: id, change, services, outcomes (reasons, operations, metrics, watch), checks, intendedEffects, notes",
+                   "properties": {"id": {"type": "string"}, "change": ref("ChangeRequest"), "services": {"type": "array"}, "outcomes": {"type": "array"},
+                                  "checks": {"type": "array"}, "intendedEffects": {"type": "array"}, "notes": {"type": "array", "items": {"type": "string"}}}},
+    "DeployCheck": {"type": "object", "description": "docs/deploys.md: deploy, after, verdict (pass, marginal, fail, no_data), outcomes (aggregate and per-customer comparisons, release cost, pages), intendedEffects, summary",
+                    "properties": {"deploy": {"type": "string"}, "after": {"type": "string"}, "verdict": {"type": "string", "enum": ["pass", "marginal", "fail", "no_data"]},
+                                   "outcomes": {"type": "array"}, "intendedEffects": {"type": "array"}, "summary": {"type": "string"}}},
     "Customer": {"type": "object", "required": ["id"], "properties": {
         "id": {"type": "string"}, "name": {"type": "string"}, "tier": {"type": "string"}, "arr": {"type": "number"},
         "region": {"type": "string"}, "contact": {"type": "string"}, "runbook": {"type": "string"}, "labels": {"type": "object"}}},

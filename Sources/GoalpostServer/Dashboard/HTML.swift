@@ -22,7 +22,7 @@ enum HTML {
     /// A path segment, percent-encoded (customer ids and incident ids go into links).
     static func segment(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
+        allowed.insert(charactersIn: "-._~@")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GoalpostEvaluation
+import GoalpostInvestigation
 import GoalpostModel
 import GoalpostRuntime
 import GoalpostStore
@@ -93,8 +94,16 @@ extension API {
         }
         let deploys = (try? store.deploys(from: data.now - 86_400_000_000_000, to: .max)) ?? []
         let services = Set([data.definition.indicator.service].compactMap { $0 })
-        let markers = deploys.filter { services.isEmpty || services.contains($0.service) }
-            .map { Charts.Marker(time: $0.timeUnixNano, label: "\($0.service) \($0.version)") }
+        let shown = deploys.filter { services.isEmpty || services.contains($0.service) }
+        // Each deploy's latest check: its verdict on the marker, and a row in the deploys table.
+        var latest: [String: StoredDeployCheck] = [:]
+        for check in (try? store.deployChecks(deploy: nil, from: data.now - 86_400_000_000_000)) ?? [] {
+            latest["\(check.deploy)|\(check.deployedAt)"] = check
+        }
+        func verdict(_ deploy: Deploy) -> StoredDeployCheck? { latest["\(DeployVerifier.id(deploy))|\(deploy.timeUnixNano)"] }
+        let markers = shown.map { deploy in
+            Charts.Marker(time: deploy.timeUnixNano, label: "\(deploy.service) \(deploy.version)" + (verdict(deploy).map { " · \($0.verdict)" } ?? ""))
+        }
         let global = data.status.global
         let objective = global.objective
         var body = "<h1>\(HTML.escape(data.definition.displayName ?? data.definition.name))</h1><p class=\"lead\">“\(HTML.escape(data.definition.statement))”\(data.definition.owner.map { " · owner \(HTML.escape($0))" } ?? "")</p>"
@@ -117,6 +126,18 @@ extension API {
         let floor = min(objective - (1 - objective) * 4, sliValues.compactMap { $0 }.min() ?? objective)
         body += Charts.line(times: data.recent.map(\.time), values: sliValues, yRange: max(0, floor)...1, format: { HTML.percent($0, digits: 2) },
                             guides: [(objective, "target", "objective")], markers: markers, title: "SLI, \(data.definition.name)")
+        if !shown.isEmpty {
+            body += "</div><h2>Deploys, last 24 hours</h2><div class=\"panel\"><table><thead><tr><th>Deploy</th><th>When</th><th>Change</th><th>Latest check</th></tr></thead><tbody>"
+            for deploy in shown.reversed() {
+                let id = DeployVerifier.id(deploy)
+                let check = verdict(deploy)
+                let state = check.map { $0.verdict == "fail" ? "bad" : $0.verdict == "marginal" ? "warn" : "ok" } ?? "warn"
+                let label = check.map { "\($0.verdict) after \(TimeSpan.seconds($0.afterSeconds))" } ?? "not checked yet"
+                body += "<tr><td><span class=\"dot \(state)\"></span>\(HTML.escape(id))</td><td>\(HTML.time(deploy.timeUnixNano))</td><td>\(HTML.escape(deploy.title ?? ""))</td>"
+                body += "<td class=\"deploy-verdict\"><a href=\"/api/v1/deploys/\(HTML.segment(id))/report\">\(HTML.escape(label))</a></td></tr>"
+            }
+            body += "</tbody></table>"
+        }
         body += "</div><h2>Customers × time: bad-event ratio (worst first)</h2><div class=\"panel\">"
         body += Charts.heatmap(rows: data.heatmap.map { ($0.customer, "/customers/\(HTML.segment($0.customer))", $0.badRatios) }, times: data.heatmapTimes,
                                title: "Bad ratio per customer, \(data.definition.name)")

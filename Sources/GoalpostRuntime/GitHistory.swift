@@ -19,13 +19,17 @@ public enum GitHistory {
         let commits = log.split(separator: "\u{1E}").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard let newest = commits.first else { throw GitError("the range '\(range)' has no commits in \(repository)") }
         let fields = newest.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-        let messages = commits.map { commit -> String in
+        // The newest subject is the title; its body and the older commits' messages describe the change.
+        let messages = commits.enumerated().map { index, commit -> String in
             let parts = commit.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            return parts.dropFirst().joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let diffRange = range.contains("..") ? range : "\(range)~1..\(range)"
-        let files = try output(["-C", repository, "diff", "--name-only", diffRange]).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-        return ChangeRequest(title: fields.count > 1 ? fields[1] : range, description: messages.joined(separator: "\n\n"), files: files, commit: fields.first)
+            return parts.dropFirst(index == 0 ? 2 : 1).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        }.filter { !$0.isEmpty }
+        // A range: what changed across it; one commit: what it changed (a root commit too).
+        let listing = range.contains("..")
+            ? try output(["-C", repository, "diff", "--name-only", range])
+            : try output(["-C", repository, "diff-tree", "--no-commit-id", "--name-only", "-r", "--root", range])
+        let files = listing.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        return ChangeRequest(title: fields.count > 1 ? fields[1] : range, description: messages.isEmpty ? nil : messages.joined(separator: "\n\n"), files: files, commit: fields.first)
     }
 
     /// A revision or range: no option-like or shell-like text reaches git.

@@ -38,6 +38,9 @@ struct BacktestCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Investigate each incident (incidents[].investigation).")
     var investigate = true
 
+    @Option(help: "When each deploy is checked after it ships, comma-separated (default 10m,30m,1h,2h,24h,72h; 'none' for never); deploys[].checks.")
+    var deployChecks: String?
+
     func run() throws {
         var catalog = try Self.loadCatalog(config)
         var deployList: [Deploy] = []
@@ -54,6 +57,7 @@ struct BacktestCommand: ParsableCommand {
         }
         var settings = Backtest.Configuration(catalog: catalog, deploys: deployList, onsets: onsetList, strict: strict, investigate: investigate)
         settings.keepStateUntilExit = true  // The command exits right after the report.
+        if let deployChecks { settings.deployChecks = try ServeSettings.deployChecks(deployChecks, source: "--deploy-checks") }
         let backtest = Backtest(configuration: settings)
         let sizes = telemetry.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0 }
         let showProgress = sizes.reduce(0, +) > 8_000_000 && isatty(STDERR_FILENO) == 1

@@ -250,20 +250,7 @@ struct ServeSettings {
             settings.sourceDelay = delay
         }
         if let (text, source) = value(command.deployChecks, "GOALPOST_DEPLOY_CHECKS", "deploy_checks") {
-            if text.trimmingCharacters(in: .whitespaces).lowercased() == "none" {
-                settings.deployChecks = []
-            } else {
-                var spans: [TimeSpan] = []
-                for part in text.split(separator: ",") {
-                    let item = part.trimmingCharacters(in: .whitespaces)
-                    guard let span = TimeSpan(parsing: item), span >= .minutes(5), span.nanoseconds % 60_000_000_000 == 0 else {
-                        throw CommandFailure("\(source): '\(item)' is not a whole number of minutes of at least 5m (e.g. 10m,30m,1h,24h)")
-                    }
-                    spans.append(span)
-                }
-                guard !spans.isEmpty else { throw CommandFailure("\(source): give at least one duration, or 'none'") }
-                settings.deployChecks = Array(Set(spans)).sorted()
-            }
+            settings.deployChecks = try deployChecks(text, source: source)
         }
         if let (text, source) = value(command.repository, "GOALPOST_REPOSITORY", "repository") {
             var isDirectory: ObjCBool = false
@@ -273,6 +260,20 @@ struct ServeSettings {
             settings.repository = text
         }
         return settings
+    }
+
+    /// A deploy check schedule: comma-separated whole minutes of at least 5m (`10m,30m,1h,24h`), or `none`.
+    static func deployChecks(_ text: String, source: String) throws -> [TimeSpan] {
+        if text.trimmingCharacters(in: .whitespaces).lowercased() == "none" { return [] }
+        var spans: [TimeSpan] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let item = part.trimmingCharacters(in: .whitespaces)
+            guard let span = TimeSpan(parsing: item), span >= .minutes(5), span.nanoseconds % 60_000_000_000 == 0 else {
+                throw CommandFailure("\(source): '\(item)' is not a whole number of minutes of at least 5m (e.g. 10m,30m,1h,24h)")
+            }
+            spans.append(span)
+        }
+        return Array(Set(spans)).sorted()
     }
 
     /// A flat YAML mapping of the keys in `fileKeys`, values as text.

@@ -218,7 +218,13 @@ struct DemoStory: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case seed, spans, pipeline, outcomes, deploys, onset, detection, globalAtDetection, failingCustomers, impact, ranking, incidents, page, pagerDuty, slack,
-             notifications, deployChecks
+             notifications, deployChecks, deployCheckSlack
+    }
+
+    /// The Slack message announcing the first failing deploy check, as the stand-in received it.
+    var deployCheckSlack: [String: Any]? {
+        received.lazy.filter { $0.path == "/slack" }.compactMap { $0.json as? [String: Any] }
+            .first { ($0["text"] as? String)?.hasPrefix("Deploy check failed") == true }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -255,6 +261,7 @@ struct DemoStory: Encodable {
         if let page = pagePayload { try container.encode(JSONValue(page), forKey: .page) }
         try container.encode(pagerDutyEvents.map(JSONValue.init), forKey: .pagerDuty)
         if let slack = slackMessage { try container.encode(JSONValue(slack), forKey: .slack) }
+        if let slack = deployCheckSlack { try container.encode(JSONValue(slack), forKey: .deployCheckSlack) }
         try container.encode(notifications.map {
             NotificationJSON(at: Timestamp.format($0.at), incident: $0.incident, target: $0.target, event: $0.event, status: $0.status.rawValue, detail: $0.detail)
         }, forKey: .notifications)

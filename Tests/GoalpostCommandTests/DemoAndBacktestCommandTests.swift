@@ -93,6 +93,12 @@ struct DemoAndBacktestCommandTests {
         #expect(deployNotices.first?["incident"] as? String == "deploy:auth-api@2.3.1")
         #expect(deployNotices.first?["target"] as? String == "incidents-slack" && deployNotices.first?["status"] as? String == "sent")
         #expect((deployNotices.first?["at"] as? String)?.hasSuffix("T14:15:00Z") == true, "\(deployNotices)")
+        // What the Slack stand-in received for it: the summary, and the check as Markdown naming the customers.
+        let deploySlack = try #require(story["deployCheckSlack"] as? [String: Any])
+        #expect((deploySlack["text"] as? String)?.hasPrefix("Deploy check failed: auth-api@2.3.1 after 10m: fail — sign-in: error ratio regressed overall") == true,
+                "\(deploySlack)")
+        let blockText = (deploySlack["blocks"] as? [[String: Any]] ?? []).compactMap { ($0["text"] as? [String: Any])?["text"] as? String }.joined(separator: "\n")
+        #expect(blockText.contains("#### auth-api@2.3.1, 10m after the deploy: **FAIL**") && blockText.contains("| sign-in | fail | fail |"), "\(blockText)")
         let checks = try #require(story["deployChecks"] as? [[String: Any]])
         let bad = checks.filter { $0["deploy"] as? String == "auth-api@2.3.1" }
         #expect(bad.compactMap { $0["after"] as? String } == ["10m", "30m", "1h", "2h"] && bad.allSatisfy { $0["verdict"] as? String == "fail" })

@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "GoalpostTelemetry", targets: ["GoalpostTelemetry"]),
         .library(name: "GoalpostEvaluation", targets: ["GoalpostEvaluation"]),
         .library(name: "GoalpostInvestigation", targets: ["GoalpostInvestigation"]),
+        .library(name: "GoalpostDrafting", targets: ["GoalpostDrafting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -75,6 +76,13 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
 
+        // Outcomes from sentences: the grammar, matching against the telemetry catalog, the draft; pure.
+        .target(
+            name: "GoalpostDrafting",
+            dependencies: ["GoalpostModel", "GoalpostEvaluation", "GoalpostDefinitions"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Durable state: aggregates, samples, deploys, customers, incidents (SQLite through GRDB).
         .target(
             name: "GoalpostStore",
@@ -89,7 +97,7 @@ let package = Package(
         .target(
             name: "GoalpostRuntime",
             dependencies: [
-                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostInvestigation", "GoalpostStore",
+                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostInvestigation", "GoalpostDrafting", "GoalpostStore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -129,6 +137,7 @@ let package = Package(
                 "GoalpostTelemetry",
                 "GoalpostEvaluation",
                 "GoalpostInvestigation",
+                "GoalpostDrafting",
                 "GoalpostSimulation",
                 "GoalpostRuntime",
                 "GoalpostStore",

@@ -41,14 +41,17 @@ public struct EvaluationEngine: Sendable {
         /// Whether the caller persists what the engine gains through `commit()`: the engine then also keeps the
         /// slice tallies it finalizes until the next commit. Off for a replay, which never commits.
         public var persistence: Bool
+        /// Whether to keep a catalog of all telemetry received, matched by an outcome or not (`telemetry`).
+        public var telemetryCatalog: Bool
 
         /// Options; every one has a default.
         public init(
             allowedLateness: TimeSpan = .minutes(5), maximumClockSkew: TimeSpan = .minutes(2),
             minuteTier: TimeSpan = .hours(8), hourTierMargin: TimeSpan = .hours(2),
             customerWeightFloor: Double = 0.01, latencySketches: Bool = true, badSamplesPerMinute: Int = 0,
-            persistence: Bool = false
+            persistence: Bool = false, telemetryCatalog: Bool = false
         ) {
+            self.telemetryCatalog = telemetryCatalog
             self.badSamplesPerMinute = badSamplesPerMinute
             self.persistence = persistence
             self.allowedLateness = allowedLateness
@@ -100,6 +103,8 @@ public struct EvaluationEngine: Sendable {
     public let configuration: Configuration
     /// What was received and dropped.
     public private(set) var statistics = Statistics()
+    /// Every service, operation, attribute and metric received (with `Configuration.telemetryCatalog`).
+    public private(set) var telemetry = TelemetryCatalogBuilder()
 
     var aggregators: [OutcomeAggregator]
     let outcomeIndex: [String: Int]
@@ -179,6 +184,7 @@ public struct EvaluationEngine: Sendable {
     ///   - symbols: The table the event and the engine's indicators are interned in.
     public mutating func ingest(_ event: Event, symbols: SymbolTable) {
         statistics.eventsReceived += 1
+        if configuration.telemetryCatalog { telemetry.add(event) }
         let minute = Time.floorDiv(event.timeUnixNano, Time.nanosPerMinute)
         if minute < frontierMinute &- latenessMinutes {
             statistics.eventsDroppedLate += 1
@@ -204,6 +210,7 @@ public struct EvaluationEngine: Sendable {
     /// bound as good.
     public mutating func ingest(_ sample: MetricSample, symbols: SymbolTable) {
         statistics.samplesReceived += 1
+        if configuration.telemetryCatalog { telemetry.add(sample) }
         let minute = Time.floorDiv(sample.timeUnixNano, Time.nanosPerMinute)
         guard admit(time: sample.timeUnixNano, minute: minute) else {
             statistics.samplesDropped += 1

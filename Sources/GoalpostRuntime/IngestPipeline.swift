@@ -46,7 +46,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         public var repository: String?
 
         public init(
-            engine: EvaluationEngine.Configuration = EvaluationEngine.Configuration(badSamplesPerMinute: 10, persistence: true),
+            engine: EvaluationEngine.Configuration = EvaluationEngine.Configuration(badSamplesPerMinute: 10, persistence: true, telemetryCatalog: true),
             maximumQueuedBytes: Int = 64 << 20, maximumQueuedJobs: Int = 10_000, tickInterval: TimeSpan = .seconds(10),
             maximumBatchBytes: Int = 8 << 20, sampleRetention: TimeSpan = .days(7),
             deployChecks: [TimeSpan] = ChangePlanner.defaultChecks, repository: String? = nil

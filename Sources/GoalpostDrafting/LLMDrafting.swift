@@ -41,8 +41,10 @@ public enum LLMDrafting {
             throw SentenceError("the language model's answer is not a chat completion (choices[0].message.content)")
         }
         var yaml = content.trimmingWhitespace
+        // A Markdown fence around the YAML: its opening line and the closing backticks go.
         if yaml.hasPrefix("```") {
-            yaml = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().filter { !$0.hasPrefix("```") }.joined(separator: "\n")
+            yaml = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+            if yaml.hasSuffix("```") { yaml = String(yaml.dropLast(3)) }
         }
         let loaded = DefinitionLoader.load(sources: [("llm-draft.yaml", yaml)])
         guard loaded.errors.isEmpty else {

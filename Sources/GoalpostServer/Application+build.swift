@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// Whether requests need API tokens (see `requiredScope`); off only on loopback, when asked for.
     public var authentication = true
+    /// Where `POST /api/v1/outcomes/draft` may ask a language model for sentences the grammar cannot read.
+    public var languageModel: LanguageModelEndpoint?
 
     public init(host: String = "127.0.0.1", port: Int = 4318, maximumBodyBytes: Int = 16 << 20, maximumDecompressedBytes: Int = 64 << 20, retryAfterSeconds: Int = 1) {
         self.host = host
@@ -69,6 +71,9 @@ public func buildApplication(
     router.post("/api/v1/customers") { request, _ in await api.recordCustomers(request) }
     router.get("/api/v1/customers") { _, _ in await api.customers() }
     router.get("/api/v1/customers/:id") { _, context in await api.customer(id: context.parameters.get("id") ?? "") }
+    router.get("/api/v1/catalog") { _, _ in await api.telemetryCatalog() }
+    router.get("/api/v1/coverage") { request, _ in await api.coverage(request) }
+    router.post("/api/v1/outcomes/draft") { request, _ in await api.draftOutcome(request) }
     router.get("/api/v1/outcomes") { _, _ in await api.cached("/api/v1/outcomes") { await api.outcomes() } }
     router.get("/api/v1/outcomes/:name") { _, context in await api.outcome(name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/outcomes/:name/series") { request, context in

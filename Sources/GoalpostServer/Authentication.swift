@@ -80,6 +80,8 @@ func requiredScope(method: HTTPRequest.Method, path: String) -> TokenScope? {
     default: break
     }
     if path.hasPrefix("/v1/") || path == "/api/v1/events" { return .ingest }
+    // Drafting an outcome changes nothing: a reader may ask.
+    if path == "/api/v1/outcomes/draft" { return .read }
     if method == .get || method == .head { return .read }
     return .admin
 }

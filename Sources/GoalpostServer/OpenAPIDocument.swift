@@ -540,6 +540,49 @@ enum OpenAPIDocument {
         },
         "type": "object"
       },
+      "OutcomeDraft": {
+        "properties": {
+          "drafter": {
+            "enum": [
+              "grammar",
+              "llm"
+            ],
+            "type": "string"
+          },
+          "explanations": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "name": {
+            "type": "string"
+          },
+          "objective": {
+            "type": "number"
+          },
+          "operations": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "service": {
+            "type": "string"
+          },
+          "warnings": {
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "yaml": {
+            "description": "The goalpost/v1 Outcome, ready to save",
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
       "OutcomeStatus": {
         "properties": {
           "at": {
@@ -811,6 +854,94 @@ enum OpenAPIDocument {
           }
         },
         "type": "object"
+      },
+      "TelemetryCatalog": {
+        "properties": {
+          "metrics": {
+            "items": {
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "samples": {
+                  "type": "number"
+                },
+                "service": {
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "operations": {
+            "items": {
+              "properties": {
+                "attributes": {
+                  "items": {
+                    "properties": {
+                      "capped": {
+                        "type": "boolean"
+                      },
+                      "distinctValues": {
+                        "type": "integer"
+                      },
+                      "examples": {
+                        "items": {
+                          "type": "string"
+                        },
+                        "type": "array"
+                      },
+                      "key": {
+                        "type": "string"
+                      }
+                    },
+                    "type": "object"
+                  },
+                  "type": "array"
+                },
+                "errors": {
+                  "type": "number"
+                },
+                "events": {
+                  "type": "number"
+                },
+                "firstSeen": {
+                  "type": "integer"
+                },
+                "lastSeen": {
+                  "type": "integer"
+                },
+                "operation": {
+                  "type": "string"
+                },
+                "p50Milliseconds": {
+                  "type": "number"
+                },
+                "p95Milliseconds": {
+                  "type": "number"
+                },
+                "p99Milliseconds": {
+                  "type": "number"
+                },
+                "service": {
+                  "type": "string"
+                },
+                "signal": {
+                  "enum": [
+                    "span",
+                    "log",
+                    "event"
+                  ],
+                  "type": "string"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
       }
     },
     "securitySchemes": {
@@ -860,6 +991,152 @@ enum OpenAPIDocument {
         "summary": "Overview: every outcome's status and the open incidents by business impact",
         "tags": [
           "dashboard"
+        ]
+      }
+    },
+    "/api/v1/catalog": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TelemetryCatalog"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Every service, operation (with volume, error and latency profile, attributes) and metric received since the server started",
+        "tags": [
+          "outcomes"
+        ]
+      }
+    },
+    "/api/v1/coverage": {
+      "get": {
+        "parameters": [
+          {
+            "description": "Operations with fewer events a day are not listed one by one (default 1000)",
+            "in": "query",
+            "name": "minimumPerDay",
+            "required": false,
+            "schema": {
+              "type": "number"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "properties": {
+                    "covered": {
+                      "type": "object"
+                    },
+                    "gaps": {
+                      "type": "array"
+                    },
+                    "notes": {
+                      "type": "array"
+                    }
+                  },
+                  "type": "object"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Services and busy operations no outcome covers, with suggested outcomes as goalpost/v1 YAML",
+        "tags": [
+          "outcomes"
         ]
       }
     },
@@ -2380,6 +2657,121 @@ enum OpenAPIDocument {
           }
         ],
         "summary": "Every outcome's status now: global and per customer",
+        "tags": [
+          "outcomes"
+        ]
+      }
+    },
+    "/api/v1/outcomes/draft": {
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "properties": {
+                  "sentence": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "sentence"
+                ],
+                "type": "object"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OutcomeDraft"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "413": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The body is over the size limit."
+          },
+          "415": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "An unsupported Content-Type or Content-Encoding."
+          },
+          "422": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The sentence cannot become an outcome: the reason and what to write"
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "Draft a goalpost/v1 Outcome from a sentence, bound to the telemetry received (docs/define.md); changes nothing",
         "tags": [
           "outcomes"
         ]

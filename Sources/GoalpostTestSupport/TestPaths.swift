@@ -34,12 +34,14 @@ public struct CommandResult: Sendable {
     public var stderr: String
 }
 
-/// Runs an executable with arguments and collects its output (tests only).
-public func runCommand(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil) throws -> CommandResult {
+/// Runs an executable with arguments and collects its output (tests only); `environment` is added to this
+/// process's.
+public func runCommand(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -72,6 +72,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A local git clone: a plan whose commit is in a deployed commit's history is that deploy's plan. Env: GOALPOST_REPOSITORY.")
     var repository: String?
 
+    @Option(help: "An OpenAI-compatible chat completions endpoint for outcome sentences the grammar cannot read (key from GOALPOST_LLM_KEY). Env: GOALPOST_LLM_URL.")
+    var llmURL: String?
+
+    @Option(help: "The model to ask at --llm-url (default gpt-4o-mini). Env: GOALPOST_LLM_MODEL.")
+    var llmModel: String?
+
     func run() async throws {
         let settings = try ServeSettings.resolve(command: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
@@ -125,6 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var server = ServerConfiguration(host: settings.host, port: settings.port, maximumBodyBytes: settings.maximumBodyBytes)
         server.authentication = settings.authentication
+        server.languageModel = settings.languageModel
         if settings.authentication, (try? store.tokens().contains { $0.revokedAt == nil }) != true {
             logger.warning("authentication is on and no token exists: create one with `goalpost token create --data \(settings.dataDirectory) --scopes read,ingest,admin`")
         }
@@ -168,9 +175,10 @@ struct ServeSettings {
     var sourceDelay = TimeSpan.seconds(20)
     var deployChecks = ChangePlanner.defaultChecks
     var repository: String?
+    var languageModel: LanguageModelEndpoint?
 
     static let fileKeys = ["config", "data", "listen", "tick_interval", "synchronous", "max_body_bytes", "queue_bytes", "log_level", "no_auth",
-                           "prometheus_url", "source_delay", "deploy_checks", "repository"]
+                           "prometheus_url", "source_delay", "deploy_checks", "repository", "llm_url", "llm_model"]
 
     /// Whether `host` is a loopback address (where running without tokens may be allowed).
     static func isLoopback(_ host: String) -> Bool {
@@ -258,6 +266,13 @@ struct ServeSettings {
                 throw CommandFailure("\(source): '\(text)' is not a git clone (no .git in it)")
             }
             settings.repository = text
+        }
+        if let (text, source) = value(command.llmURL, "GOALPOST_LLM_URL", "llm_url") {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw CommandFailure("\(source): '\(text)' is not an http(s) URL such as https://api.openai.com/v1")
+            }
+            let model = value(command.llmModel, "GOALPOST_LLM_MODEL", "llm_model")?.0
+            settings.languageModel = LanguageModelEndpoint.fromSettings(url: text, model: model, key: environment["GOALPOST_LLM_KEY"])
         }
         return settings
     }

@@ -208,6 +208,21 @@ paths["/api/v1/deploys/{id}/report"] = {"get": {
     "summary": "A deploy's plan, then one update per check, as Markdown for a pull request", "tags": ["changes"], "security": READ,
     "parameters": [path_param("id", "Deploy: service@version")],
     "responses": {"200": {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}, **error_responses("401", "403", "404", "503")}}}
+paths["/api/v1/catalog"] = {"get": {
+    "summary": "Every service, operation (with volume, error and latency profile, attributes) and metric received since the server started",
+    "tags": ["outcomes"], "security": READ,
+    "responses": {**json_ok(ref("TelemetryCatalog")), **error_responses("401", "403", "503")}}}
+paths["/api/v1/coverage"] = {"get": {
+    "summary": "Services and busy operations no outcome covers, with suggested outcomes as goalpost/v1 YAML", "tags": ["outcomes"], "security": READ,
+    "parameters": [query("minimumPerDay", "Operations with fewer events a day are not listed one by one (default 1000)", {"type": "number"})],
+    "responses": {**json_ok({"type": "object", "properties": {"covered": {"type": "object"}, "gaps": {"type": "array"}, "notes": {"type": "array"}}}),
+                  **error_responses("400", "401", "403", "503")}}}
+paths["/api/v1/outcomes/draft"] = {"post": {
+    "summary": "Draft a goalpost/v1 Outcome from a sentence, bound to the telemetry received (docs/define.md); changes nothing",
+    "tags": ["outcomes"], "security": READ,
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["sentence"], "properties": {"sentence": {"type": "string"}}}}}},
+    "responses": {**json_ok(ref("OutcomeDraft")), "422": {"description": "The sentence cannot become an outcome: the reason and what to write", "content": {"application/json": {"schema": ref("Error")}}},
+                  **error_responses("400", "401", "403", "413", "415", "503")}}}
 paths["/api/v1/sources"] = {"get": {
     "summary": "Pull sources (PromQL) and what each last did: up, last success, last error", "tags": ["outcomes"], "security": READ,
     "responses": {**json_ok({"type": "array", "items": ref("Source")}), **error_responses("401", "403")},
@@ -260,6 +275,19 @@ schemas = {
         "environment": {"type": "string"}, "commit": {"type": "string"}, "title": {"type": "string"}, "description": {"type": "string"},
         "changed_files": {"type": "array", "items": {"type": "string"}},
         "plans": {"type": "array", "items": {"type": "string"}, "description": "Ids of the plans of the changes it ships"}}},
+    "TelemetryCatalog": {"type": "object", "properties": {
+        "operations": {"type": "array", "items": {"type": "object", "properties": {
+            "signal": {"type": "string", "enum": ["span", "log", "event"]}, "service": {"type": "string"}, "operation": {"type": "string"},
+            "events": {"type": "number"}, "errors": {"type": "number"}, "firstSeen": {"type": "integer"}, "lastSeen": {"type": "integer"},
+            "p50Milliseconds": {"type": "number"}, "p95Milliseconds": {"type": "number"}, "p99Milliseconds": {"type": "number"},
+            "attributes": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "distinctValues": {"type": "integer"},
+                                                                                         "capped": {"type": "boolean"}, "examples": {"type": "array", "items": {"type": "string"}}}}}}}},
+        "metrics": {"type": "array", "items": {"type": "object", "properties": {"service": {"type": "string"}, "name": {"type": "string"}, "samples": {"type": "number"}}}}}},
+    "OutcomeDraft": {"type": "object", "properties": {
+        "name": {"type": "string"}, "yaml": {"type": "string", "description": "The goalpost/v1 Outcome, ready to save"}, "service": {"type": "string"},
+        "operations": {"type": "array", "items": {"type": "string"}}, "objective": {"type": "number"},
+        "explanations": {"type": "array", "items": {"type": "string"}}, "warnings": {"type": "array", "items": {"type": "string"}},
+        "drafter": {"type": "string", "enum": ["grammar", "llm"]}}},
     "ChangeRequest": {"type": "object", "required": ["title"], "properties": {
         "title": {"type": "string"}, "description": {"type": "string"}, "files": {"type": "array", "items": {"type": "string"}},
         "commit": {"type": "string"}, "service": {"type": "string"}, "environment": {"type": "string"}}},

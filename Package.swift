@@ -83,6 +83,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Goalpost for agents: the MCP tools, resources and prompts, answered from the API (stdio and /mcp).
+        .target(
+            name: "GoalpostAgents",
+            dependencies: [.product(name: "MCP", package: "swift-sdk")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Durable state: aggregates, samples, deploys, customers, incidents (SQLite through GRDB).
         .target(
             name: "GoalpostStore",
@@ -110,7 +117,8 @@ let package = Package(
         .target(
             name: "GoalpostServer",
             dependencies: [
-                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostStore", "GoalpostRuntime",
+                "GoalpostModel", "GoalpostDefinitions", "GoalpostTelemetry", "GoalpostEvaluation", "GoalpostStore", "GoalpostRuntime", "GoalpostAgents",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,6 +146,7 @@ let package = Package(
                 "GoalpostEvaluation",
                 "GoalpostInvestigation",
                 "GoalpostDrafting",
+                "GoalpostAgents",
                 "GoalpostSimulation",
                 "GoalpostRuntime",
                 "GoalpostStore",

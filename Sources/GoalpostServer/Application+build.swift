@@ -74,6 +74,7 @@ public func buildApplication(
     router.get("/api/v1/catalog") { _, _ in await api.telemetryCatalog() }
     router.get("/api/v1/coverage") { request, _ in await api.coverage(request) }
     router.post("/api/v1/outcomes/draft") { request, _ in await api.draftOutcome(request) }
+    router.post("/api/v1/investigations") { request, _ in await api.investigateWindow(request) }
     router.get("/api/v1/outcomes") { _, _ in await api.cached("/api/v1/outcomes") { await api.outcomes() } }
     router.get("/api/v1/outcomes/:name") { _, context in await api.outcome(name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/outcomes/:name/series") { request, context in
@@ -121,6 +122,10 @@ public func buildApplication(
     router.post("/login") { request, _ in await api.login(request, authenticator: authenticator) }
     router.get("/metrics") { _, _ in api.metrics() }
     router.get("/api/v1/sources") { _, _ in API.json(.ok, pipeline.sources.all) }
+    let mcp = MCPEndpoint(host: configuration.host, port: configuration.port, maximumBodyBytes: configuration.maximumBodyBytes)
+    router.post("/mcp") { request, _ in await mcp.handle(request) }
+    router.get("/mcp") { request, _ in await mcp.handle(request) }
+    router.delete("/mcp") { request, _ in await mcp.handle(request) }
     router.get("/healthz") { _, _ in API.text(.ok, "ok\n") }
     router.get("/readyz") { _, _ in
         pipeline.isAccepting ? API.text(.ok, "ready\n") : API.text(.serviceUnavailable, "shutting down\n")
@@ -132,7 +137,11 @@ public func buildApplication(
         // notices), then the notifier (which sends them).
         // The pull sources stop first (they feed the pipeline).
         services: (notifier.map { [$0, pipeline] } ?? [pipeline]) + sources,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            await mcp.listening(host: configuration.host, port: port)
+            await onServerRunning(port)
+        },
         logger: logger
     )
 }

@@ -81,7 +81,9 @@ func requiredScope(method: HTTPRequest.Method, path: String) -> TokenScope? {
     }
     if path.hasPrefix("/v1/") || path == "/api/v1/events" { return .ingest }
     // Drafting an outcome changes nothing: a reader may ask.
-    if path == "/api/v1/outcomes/draft" { return .read }
+    if path == "/api/v1/outcomes/draft" || path == "/api/v1/investigations" { return .read }
+    // The MCP endpoint takes any valid token; each tool's call to the API then needs that route's scope.
+    if path == "/mcp" { return .read }
     if method == .get || method == .head { return .read }
     return .admin
 }

@@ -2491,6 +2491,154 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/investigations": {
+      "post": {
+        "parameters": [
+          {
+            "description": "`json` (default) or `markdown`",
+            "in": "query",
+            "name": "format",
+            "required": false,
+            "schema": {
+              "enum": [
+                "json",
+                "markdown"
+              ],
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "properties": {
+                  "customer": {
+                    "type": "string"
+                  },
+                  "from": {
+                    "description": "Default: an hour before `to`",
+                    "format": "date-time",
+                    "type": "string"
+                  },
+                  "outcome": {
+                    "type": "string"
+                  },
+                  "to": {
+                    "description": "Default: now",
+                    "format": "date-time",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "outcome"
+                ],
+                "type": "object"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Investigation"
+                }
+              },
+              "text/markdown": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The investigation"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No such outcome, customer or incident."
+          },
+          "413": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The body is over the size limit."
+          },
+          "415": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "An unsupported Content-Type or Content-Encoding."
+          },
+          "503": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The server is shutting down or the store failed; retry."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "A fresh investigation of an outcome (or one customer's scope) over a window, incident or not; nothing is kept",
+        "tags": [
+          "incidents"
+        ]
+      }
+    },
     "/api/v1/notifications": {
       "get": {
         "parameters": [
@@ -3901,6 +4049,168 @@ enum OpenAPIDocument {
         "summary": "Sign in with a token (form field `token`); sets the HttpOnly, SameSite=Strict cookie goalpost_token",
         "tags": [
           "dashboard"
+        ]
+      }
+    },
+    "/mcp": {
+      "delete": {
+        "description": "The Model Context Protocol over the streamable HTTP transport, stateless (docs/mcp.md): any valid token; each tool's call to the API needs that route's scope",
+        "responses": {
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "405": {
+            "description": "Method not allowed"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "No session to end in stateless mode: 405",
+        "tags": [
+          "agents"
+        ]
+      },
+      "get": {
+        "description": "The Model Context Protocol over the streamable HTTP transport, stateless (docs/mcp.md): any valid token; each tool's call to the API needs that route's scope",
+        "responses": {
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "405": {
+            "description": "Method not allowed"
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "No server-sent event stream in stateless mode: 405",
+        "tags": [
+          "agents"
+        ]
+      },
+      "post": {
+        "description": "The Model Context Protocol over the streamable HTTP transport, stateless (docs/mcp.md): any valid token; each tool's call to the API needs that route's scope",
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            },
+            "description": "The JSON-RPC answer"
+          },
+          "202": {
+            "description": "A notification, accepted"
+          },
+          "400": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "A malformed body or query parameter; the message names it."
+          },
+          "401": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "No token, or an unknown one (when authentication is on)."
+          },
+          "403": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "The token lacks the scope this route needs."
+          },
+          "406": {
+            "description": "The Accept header does not take application/json"
+          },
+          "415": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "An unsupported Content-Type or Content-Encoding."
+          }
+        },
+        "security": [
+          {
+            "bearer": [
+              "read"
+            ]
+          }
+        ],
+        "summary": "One JSON-RPC message of the Model Context Protocol; the answer as JSON",
+        "tags": [
+          "agents"
         ]
       }
     },

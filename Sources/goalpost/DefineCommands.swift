@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GoalpostAgents
 import GoalpostDefinitions
 import GoalpostDrafting
 import GoalpostEvaluation

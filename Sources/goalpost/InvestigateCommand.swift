@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GoalpostAgents
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -60,9 +60,9 @@ struct IngestBenchmarkTests {
     }
 
     /// Feeds `total` events at `perSecond` events per second of event time, ticking every minute.
-    static func run(total: Int, perSecond: Int) throws -> (engine: EvaluationEngine, ingestSeconds: Double, tickSeconds: Double) {
+    static func run(total: Int, perSecond: Int, telemetryCatalog: Bool = false) throws -> (engine: EvaluationEngine, ingestSeconds: Double, tickSeconds: Double, symbols: SymbolTable) {
         var symbols = SymbolTable()
-        var engine = try EvaluationEngine(catalog: catalog(), symbols: &symbols)
+        var engine = try EvaluationEngine(catalog: catalog(), configuration: .init(telemetryCatalog: telemetryCatalog), symbols: &symbols)
         let events = pool(symbols: &symbols, count: 50_000)
         let clock = ContinuousClock()
         var ingest = Duration.zero
@@ -92,7 +92,7 @@ struct IngestBenchmarkTests {
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
-        return (engine, seconds(ingest), seconds(ticking))
+        return (engine, seconds(ingest), seconds(ticking), symbols)
     }
 
     @Test("a B2B-shaped stream is routed to the right outcomes, and its throughput is measured on request")
@@ -103,6 +103,13 @@ struct IngestBenchmarkTests {
         #expect(small.engine.statistics.eventsReceived == 20_000)
         #expect(small.engine.statistics.eventsDroppedLate == 0)
         #expect(small.engine.statistics.eventsMatched > 15_000)
+        // The telemetry catalog, when kept, counts every event under its service and route.
+        let cataloged = try Self.run(total: 20_000, perSecond: 1000, telemetryCatalog: true)
+        let telemetry = cataloged.engine.telemetry.catalog(symbols: cataloged.symbols)
+        #expect(telemetry.operations.count == Self.services.count * Self.routes.count)
+        #expect(telemetry.operations.reduce(0) { $0 + $1.events } == 20_000)
+        #expect(telemetry.operations.allSatisfy { $0.attributes.contains { $0.key == "customer.id" && $0.distinctValues > 10 } })
+        #expect(small.engine.telemetry.isEmpty, "off by default")
 
         guard let requested = ProcessInfo.processInfo.environment["GOALPOST_BENCH_EVENTS"], let total = Int(requested) else { return }
         let result = try Self.run(total: total, perSecond: 2000)
@@ -110,5 +117,9 @@ struct IngestBenchmarkTests {
         print("BENCH_EVAL events=\(total) ingest=\(result.ingestSeconds)s ticks=\(result.tickSeconds)s cells=\(result.engine.cellCount) scopes=\(result.engine.scopeCount) buckets=\(result.engine.retainedBuckets)")
         print("BENCH_EVAL_EVENTS_PER_SECOND \(Int(eventsPerSecond))")
         print("BENCH_EVAL_WITH_TICKS_EVENTS_PER_SECOND \(Int(Double(total) / (result.ingestSeconds + result.tickSeconds)))")
+        // The same stream with the telemetry catalog kept (as `serve` does), right after, on the same machine.
+        let withCatalog = try Self.run(total: total, perSecond: 2000, telemetryCatalog: true)
+        print("BENCH_EVAL_CATALOG_EVENTS_PER_SECOND \(Int(Double(total) / withCatalog.ingestSeconds))")
+        print("BENCH_EVAL_CATALOG_RATIO \(String(format: "%.3f", result.ingestSeconds / withCatalog.ingestSeconds)) (events/s with the catalog ÷ without)")
     }
 }

@@ -1,12 +1,81 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GoalpostTestSupport
 import Testing
 
-/// `goalpost mcp` driven over stdio as an agent's MCP client drives it, its answers checked against the API's.
+/// What the test needs of an MCP client, over either transport.
+protocol MCPTestClient {
+    func send(_ message: [String: Any]) throws
+    func request(_ method: String, _ params: [String: Any]) throws -> [String: Any]
+}
+
+extension MCPTestClient {
+    func request(_ method: String) throws -> [String: Any] { try request(method, [:]) }
+
+    /// A tool's text, or the error it reported.
+    func call(_ tool: String, _ arguments: [String: Any] = [:]) throws -> (text: String, isError: Bool) {
+        let answer = try request("tools/call", ["name": tool, "arguments": arguments])
+        let result = answer["result"] as? [String: Any] ?? [:]
+        let text = (result["content"] as? [[String: Any]])?.first?["text"] as? String ?? ""
+        return (text, result["isError"] as? Bool ?? false)
+    }
+}
+
+/// `goalpost mcp` driven over stdio, and `/mcp` on the server over streamable HTTP, as an agent's MCP client drives
+/// them, their answers checked against the API's.
 @Suite("MCP server", .serialized)
 struct MCPTests {
+    /// `/mcp` over the streamable HTTP transport: one JSON-RPC message per POST, the answer as JSON.
+    final class HTTPClient: MCPTestClient {
+        let url: URL
+        let token: String?
+        var nextID = 1
+
+        init(base: String, token: String? = nil) throws {
+            url = try #require(URL(string: base + "/mcp"))
+            self.token = token
+        }
+
+        func post(_ message: [String: Any]) throws -> (status: Int, body: Data) {
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            request.httpBody = try JSONSerialization.data(withJSONObject: message)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
+            request.setValue("2025-06-18", forHTTPHeaderField: "MCP-Protocol-Version")
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var result: (Int, Data)?
+            nonisolated(unsafe) var failure: (any Error)?
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error { failure = error }
+                result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data())
+                done.signal()
+            }.resume()
+            guard done.wait(timeout: .now() + 60) == .success else { throw TimedOut(description: "POST /mcp did not answer in 60 s") }
+            if let failure { throw failure }
+            return result ?? (0, Data())
+        }
+
+        func send(_ message: [String: Any]) throws {
+            _ = try post(message)
+        }
+
+        func request(_ method: String, _ params: [String: Any]) throws -> [String: Any] {
+            let id = nextID
+            nextID += 1
+            let (status, body) = try post(["jsonrpc": "2.0", "id": id, "method": method, "params": params])
+            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw TimedOut(description: "POST /mcp \(method): HTTP \(status), not a JSON-RPC answer: \(String(decoding: body, as: UTF8.self))")
+            }
+            return object
+        }
+    }
+
     /// A `goalpost mcp` process and newline-delimited JSON-RPC over its stdin and stdout.
-    final class Client {
+    final class Client: MCPTestClient {
         let process = Process()
         let input = Pipe(), output = Pipe()
         var buffer = Data()
@@ -34,7 +103,7 @@ struct MCPTests {
         }
 
         /// Sends a request and reads until its answer (skipping notifications).
-        func request(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+        func request(_ method: String, _ params: [String: Any]) throws -> [String: Any] {
             let id = nextID
             nextID += 1
             try send(["jsonrpc": "2.0", "id": id, "method": method, "params": params])
@@ -49,14 +118,6 @@ struct MCPTests {
                 if chunk.isEmpty { throw TimedOut(description: "the MCP server closed its output before answering \(method)") }
                 buffer.append(chunk)
             }
-        }
-
-        /// A tool's text, or the error it reported.
-        func call(_ tool: String, _ arguments: [String: Any] = [:]) throws -> (text: String, isError: Bool) {
-            let answer = try request("tools/call", ["name": tool, "arguments": arguments])
-            let result = answer["result"] as? [String: Any] ?? [:]
-            let text = (result["content"] as? [[String: Any]])?.first?["text"] as? String ?? ""
-            return (text, result["isError"] as? Bool ?? false)
         }
     }
 
@@ -75,7 +136,44 @@ struct MCPTests {
         defer { try? FileManager.default.removeItem(at: data) }
         let server = try ServerProcess.startDemo(data: data, arguments: ["--hours", "6"])
         defer { _ = server.stop() }
-        let client = try Client(server: server.baseURL)
+        try await exercise(try Client(server: server.baseURL), server: server)
+    }
+
+    @Test("the same over streamable HTTP at /mcp on the server", .timeLimit(.minutes(5)))
+    func http() async throws {
+        let data = try temporaryDirectory("goalpost-mcp-http")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try ServerProcess.startDemo(data: data, arguments: ["--hours", "6"])
+        defer { _ = server.stop() }
+        try await exercise(try HTTPClient(base: server.baseURL), server: server)
+    }
+
+    @Test("/mcp takes the API's tokens: none is 401, a read token reads but cannot record a deploy, an admin token can")
+    func httpScopes() async throws {
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let data = try temporaryDirectory("goalpost-mcp-auth")
+        defer { try? FileManager.default.removeItem(at: data) }
+        func create(_ scopes: String) throws -> String {
+            try runCommand(binary, ["token", "create", "--data", data.path, "--scopes", scopes, "--name", scopes]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let read = try create("read"), admin = try create("admin")
+        let server = try ServerProcess.start(config: TestPaths.repositoryRoot.appendingPathComponent("Tests/GoalpostServerTests/Fixtures/config"), data: data, authentication: true)
+        defer { _ = server.stop() }
+        let initialize: [String: Any] = ["protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "goalpost-tests", "version": "1"]]
+        let anonymous = try HTTPClient(base: server.baseURL).post(["jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize])
+        #expect(anonymous.status == 401)
+        let reader = try HTTPClient(base: server.baseURL, token: read)
+        #expect((try reader.request("initialize", initialize)["result"] as? [String: Any])?["serverInfo"] != nil)
+        let outcomes = try reader.call("list_outcomes")
+        #expect(!outcomes.isError && outcomes.text.hasPrefix("["), "\(outcomes.text)")
+        let refused = try reader.call("record_deploy", ["service": "auth-api", "version": "9.9.9"])
+        #expect(refused.isError && refused.text.contains("HTTP 403") && refused.text.contains("'admin' scope"), "\(refused.text)")
+        let recorded = try HTTPClient(base: server.baseURL, token: admin).call("record_deploy", ["service": "auth-api", "version": "9.9.9"])
+        #expect(!recorded.isError, "\(recorded.text)")
+    }
+
+    /// Initialize, list and call every tool, read resources and prompts, and compare with the API's answers.
+    func exercise(_ client: some MCPTestClient, server: ServerProcess) async throws {
 
         let initialized = try client.request("initialize", [
             "protocolVersion": "2025-06-18", "capabilities": [:], "clientInfo": ["name": "goalpost-tests", "version": "1"],
@@ -85,7 +183,8 @@ struct MCPTests {
         try client.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
 
         let tools = ((try client.request("tools/list")["result"] as? [String: Any])?["tools"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(Set(tools) == ["list_outcomes", "outcome_status", "customer_health", "list_incidents", "get_investigation", "query_events", "record_deploy"])
+        #expect(Set(tools) == ["list_outcomes", "outcome_status", "customer_health", "list_incidents", "get_investigation", "query_events", "record_deploy",
+                               "investigate", "plan_change", "draft_outcome"])
 
         // list_outcomes: the API's outcomes, with their burn rates.
         let api = try JSONSerialization.jsonObject(with: try await server.request("GET", "/api/v1/outcomes").body) as? [[String: Any]] ?? []
@@ -137,6 +236,30 @@ struct MCPTests {
         #expect(!recorded.isError, "\(recorded.text)")
         let deploys = try await server.request("GET", "/api/v1/deploys").text
         #expect(deploys.contains("2.4.0") && deploys.contains("From an agent"))
+
+        // investigate: the API's fresh investigation of the same window, as Markdown.
+        let fresh = try client.call("investigate", ["outcome": "sign-in", "customer": "acme"])
+        #expect(!fresh.isError && fresh.text.contains("sign-in"), "\(fresh.text)")
+        let apiFresh = try await server.request("POST", "/api/v1/investigations?format=markdown", headers: ["Content-Type": "application/json"],
+                                                body: try JSONSerialization.data(withJSONObject: ["outcome": "sign-in", "customer": "acme"])).text
+        #expect(fresh.text == apiFresh)
+        #expect(try client.call("investigate", ["outcome": "nothing"]).text.contains("no outcome named 'nothing'"))
+
+        // plan_change: the API's plan for the same change (the same id, so the same Markdown).
+        let change: [String: Any] = ["title": "Accept the old key id", "description": "SSO callbacks accept both keys.", "files": ["services/auth/sso/jwt_validator.swift"]]
+        let plan = try client.call("plan_change", change)
+        #expect(!plan.isError && plan.text.contains("| **sign-in**"), "\(plan.text)")
+        let apiPlan = try await server.request("POST", "/api/v1/plans?format=markdown", headers: ["Content-Type": "application/json"],
+                                               body: try JSONSerialization.data(withJSONObject: change)).text
+        #expect(plan.text == apiPlan)
+
+        // draft_outcome: the API's draft, with its reasons.
+        let draft = try client.call("draft_outcome", ["sentence": "Every customer can sign in successfully 99.9% of the time"])
+        let apiDraft = try JSONSerialization.jsonObject(with: try await server.request("POST", "/api/v1/outcomes/draft", headers: ["Content-Type": "application/json"],
+            body: try JSONSerialization.data(withJSONObject: ["sentence": "Every customer can sign in successfully 99.9% of the time"])).body) as? [String: Any] ?? [:]
+        #expect(draft.text.contains(apiDraft["yaml"] as? String ?? "?") && draft.text.contains("matched 'sign in'"), "\(draft.text)")
+        let vague = try client.call("draft_outcome", ["sentence": "Customers are happy"])
+        #expect(vague.isError && vague.text.contains("HTTP 422"))
 
         // Resources: outcome definitions and incident reports as Markdown.
         let resources = ((try client.request("resources/list")["result"] as? [String: Any])?["resources"] as? [[String: Any]] ?? []).compactMap { $0["uri"] as? String }

@@ -223,6 +223,26 @@ paths["/api/v1/outcomes/draft"] = {"post": {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["sentence"], "properties": {"sentence": {"type": "string"}}}}}},
     "responses": {**json_ok(ref("OutcomeDraft")), "422": {"description": "The sentence cannot become an outcome: the reason and what to write", "content": {"application/json": {"schema": ref("Error")}}},
                   **error_responses("400", "401", "403", "413", "415", "503")}}}
+paths["/api/v1/investigations"] = {"post": {
+    "summary": "A fresh investigation of an outcome (or one customer's scope) over a window, incident or not; nothing is kept",
+    "tags": ["incidents"], "security": READ, "parameters": [FORMAT],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["outcome"], "properties": {
+        "outcome": {"type": "string"}, "customer": {"type": "string"},
+        "from": {"type": "string", "format": "date-time", "description": "Default: an hour before `to`"},
+        "to": {"type": "string", "format": "date-time", "description": "Default: now"}}}}}},
+    "responses": {"200": {"description": "The investigation", "content": {"application/json": {"schema": ref("Investigation")}, "text/markdown": {"schema": {"type": "string"}}}},
+                  **error_responses("400", "401", "403", "404", "413", "415", "503")}}}
+MCP_NOTE = "The Model Context Protocol over the streamable HTTP transport, stateless (docs/mcp.md): any valid token; each tool's call to the API needs that route's scope"
+paths["/mcp"] = {
+    "post": {"summary": "One JSON-RPC message of the Model Context Protocol; the answer as JSON", "description": MCP_NOTE, "tags": ["agents"], "security": READ,
+             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+             "responses": {"200": {"description": "The JSON-RPC answer", "content": {"application/json": {"schema": {"type": "object"}}}},
+                           "202": {"description": "A notification, accepted"}, "406": {"description": "The Accept header does not take application/json"}, **error_responses("400", "401", "403", "415")}},
+    "get": {"summary": "No server-sent event stream in stateless mode: 405", "description": MCP_NOTE, "tags": ["agents"], "security": READ,
+            "responses": {"405": {"description": "Method not allowed"}, **error_responses("401", "403")}},
+    "delete": {"summary": "No session to end in stateless mode: 405", "description": MCP_NOTE, "tags": ["agents"], "security": READ,
+               "responses": {"405": {"description": "Method not allowed"}, **error_responses("401", "403")}},
+}
 paths["/api/v1/sources"] = {"get": {
     "summary": "Pull sources (PromQL) and what each last did: up, last success, last error", "tags": ["outcomes"], "security": READ,
     "responses": {**json_ok({"type": "array", "items": ref("Source")}), **error_responses("401", "403")},

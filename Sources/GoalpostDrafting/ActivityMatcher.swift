@@ -150,26 +150,6 @@ public struct ActivityMatcher: Sendable {
         return previous[y.count]
     }
 
-    /// Lowercased words of a name, split at non-alphanumerics and camelCase.
-    static func words(_ text: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var previousLower = false
-        for character in text {
-            if character.isLetter || character.isNumber {
-                if character.isUppercase, previousLower, !current.isEmpty {
-                    words.append(current)
-                    current = ""
-                }
-                current.append(contentsOf: character.lowercased())
-                previousLower = character.isLowercase || character.isNumber
-            } else {
-                if !current.isEmpty { words.append(current) }
-                current = ""
-                previousLower = false
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        return words
-    }
+    /// Lowercased words of a name (`NameWords`).
+    static func words(_ text: String) -> [String] { NameWords.split(text) }
 }

@@ -39,7 +39,7 @@ public enum SentenceParser {
     public static func parse(_ text: String) throws(SentenceError) -> OutcomeSentence {
         let trimmed = text.trimmingWhitespace
         guard !trimmed.isEmpty else { throw SentenceError("the sentence is empty: write what must be true for customers, e.g. \"Every customer can sign in successfully 99.9% of the time\"") }
-        var tokens = Token.split(trimmed)
+        let tokens = Token.split(trimmed)
         var consumed = Set<Int>()
         var sentence = OutcomeSentence(text: trimmed, kind: .success, activity: [])
 
@@ -191,7 +191,7 @@ public enum SentenceParser {
             if failureWords.contains(word) || ["successfully", "success", "succeed", "succeeds", "without", "server"].contains(word) { continue }
             sentence.activity.append(word)
         }
-        tokens.removeAll()
+
         guard !sentence.activity.isEmpty else {
             throw SentenceError("'\(trimmed)' does not say what customers do: name the activity, e.g. \"sign in\", \"check out\", \"search\"")
         }

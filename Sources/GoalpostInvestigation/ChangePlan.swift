@@ -203,28 +203,8 @@ public struct ChangePlanner: Sendable {
         return "plan-" + SHA256.hex(canonical).prefix(12)
     }
 
-    /// Lowercased alphanumeric runs, camelCase split (`jwtValidator` → jwt, validator).
-    static func words(_ text: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var previousLower = false
-        for character in text {
-            if character.isLetter || character.isNumber {
-                if character.isUppercase && previousLower && !current.isEmpty {
-                    words.append(current)
-                    current = ""
-                }
-                current.append(contentsOf: character.lowercased())
-                previousLower = character.isLowercase || character.isNumber
-            } else {
-                if !current.isEmpty { words.append(current) }
-                current = ""
-                previousLower = false
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        return words
-    }
+    /// Lowercased words of a name (`NameWords`).
+    static func words(_ text: String) -> [String] { NameWords.split(text) }
 
     /// A service name's distinctive words: `auth-api` → auth.
     static func nameWords(_ name: String) -> [String] {

@@ -14,19 +14,14 @@ extension API {
     /// of the change (by commit or by the plan's id) is checked against it. JSON, or Markdown with
     /// `?format=markdown`.
     func createPlan(_ request: Request) async -> Response {
-        guard Self.mediaType(request) == "application/json" else {
-            return Self.jsonError(.unsupportedMediaType, "POST /api/v1/plans takes application/json")
+        let body: Data
+        switch await jsonBody(request, route: "POST /api/v1/plans") {
+        case .success(let data): body = data
+        case .failure(let refusal): return refusal.response
         }
-        let body: [UInt8]
-        let reserved: Int
-        switch await readBody(request) {
-        case .success(let read): (body, reserved) = read
-        case .failure(let failure): return Self.restError(failure, retryAfter: configuration.retryAfterSeconds)
-        }
-        pipeline.release(bytes: reserved)
         let change: ChangeRequest
         do {
-            change = try RecordFiles.change(json: Data(body), source: "request body")
+            change = try RecordFiles.change(json: body, source: "request body")
         } catch {
             return Self.jsonError(.badRequest, error.description)
         }
@@ -113,6 +108,43 @@ extension API {
 
     private func knownDeploy(_ id: String) throws -> Bool {
         try store.deploys(from: .min, to: .max).contains { DeployVerifier.id($0) == id }
+    }
+
+    /// A refusal already made into a response.
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// The body of a JSON request (decompressed, within the size limits), its queue reservation released: what
+    /// small API requests (plans, drafts, investigations) read. 415 for another content type.
+    func jsonBody(_ request: Request, route: String) async -> Result<Data, Refusal> {
+        guard Self.mediaType(request) == "application/json" else {
+            return .failure(Refusal(response: Self.jsonError(.unsupportedMediaType, "\(route) takes application/json")))
+        }
+        switch await readBody(request) {
+        case .success(let read):
+            pipeline.release(bytes: read.reserved)
+            return .success(Data(read.body))
+        case .failure(let failure):
+            return .failure(Refusal(response: Self.restError(failure, retryAfter: configuration.retryAfterSeconds)))
+        }
+    }
+
+    /// A JSON object body with only the keys `allowed`: the object, or a 400 naming what is wrong.
+    func jsonObject(_ request: Request, route: String, allowed: Set<String>) async -> Result<[String: Any], Refusal> {
+        let body: Data
+        switch await jsonBody(request, route: route) {
+        case .success(let data): body = data
+        case .failure(let refusal): return .failure(refusal)
+        }
+        let shape = "{" + allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ") + "}"
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            return .failure(Refusal(response: Self.jsonError(.badRequest, "request body: expected a JSON object \(shape)")))
+        }
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            return .failure(Refusal(response: Self.jsonError(.badRequest, "request body: \(unknown): unknown field (the body is \(shape))")))
+        }
+        return .success(object)
     }
 
     static func markdown(_ status: HTTPResponse.Status, _ body: String) -> Response {

@@ -29,21 +29,10 @@ extension API {
     /// `POST /api/v1/outcomes/draft` `{"sentence": "…"}`: a goalpost/v1 Outcome drafted from the sentence and the
     /// catalog, with explanations and warnings; 422 with the reason when the sentence cannot become an outcome.
     func draftOutcome(_ request: Request) async -> Response {
-        guard Self.mediaType(request) == "application/json" else {
-            return Self.jsonError(.unsupportedMediaType, "POST /api/v1/outcomes/draft takes application/json: {\"sentence\": \"…\"}")
-        }
-        let body: [UInt8]
-        switch await readBody(request) {
-        case .success(let read):
-            body = read.body
-            pipeline.release(bytes: read.reserved)
-        case .failure(let failure): return Self.restError(failure, retryAfter: configuration.retryAfterSeconds)
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            return Self.jsonError(.badRequest, "request body: expected a JSON object {\"sentence\": \"…\"}")
-        }
-        if let unknown = object.keys.sorted().first(where: { $0 != "sentence" }) {
-            return Self.jsonError(.badRequest, "request body: \(unknown): unknown field (the body is {\"sentence\": \"…\"})")
+        let object: [String: Any]
+        switch await jsonObject(request, route: "POST /api/v1/outcomes/draft", allowed: ["sentence"]) {
+        case .success(let found): object = found
+        case .failure(let refusal): return refusal.response
         }
         guard let sentence = object["sentence"] as? String else { return Self.jsonError(.badRequest, "request body: sentence: is required, a string") }
         guard let (catalog, definitions): (TelemetryCatalog, Catalog) = await pipeline.read({ view in

@@ -14,21 +14,10 @@ extension API {
     /// `from` (default an hour ago) and was looked at at `to` (default now). JSON, or Markdown with
     /// `?format=markdown`.
     func investigateWindow(_ request: Request) async -> Response {
-        guard Self.mediaType(request) == "application/json" else {
-            return Self.jsonError(.unsupportedMediaType, "POST /api/v1/investigations takes application/json: {\"outcome\": \"…\"}")
-        }
-        let body: [UInt8]
-        switch await readBody(request) {
-        case .success(let read):
-            body = read.body
-            pipeline.release(bytes: read.reserved)
-        case .failure(let failure): return Self.restError(failure, retryAfter: configuration.retryAfterSeconds)
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            return Self.jsonError(.badRequest, "request body: expected a JSON object {\"outcome\", \"customer\", \"from\", \"to\"}")
-        }
-        if let unknown = object.keys.sorted().first(where: { !["outcome", "customer", "from", "to"].contains($0) }) {
-            return Self.jsonError(.badRequest, "request body: \(unknown): unknown field")
+        let object: [String: Any]
+        switch await jsonObject(request, route: "POST /api/v1/investigations", allowed: ["outcome", "customer", "from", "to"]) {
+        case .success(let found): object = found
+        case .failure(let refusal): return refusal.response
         }
         guard let outcome = object["outcome"] as? String, !outcome.isEmpty else { return Self.jsonError(.badRequest, "request body: outcome: is required, a string") }
         var times: [String: Int64] = [:]

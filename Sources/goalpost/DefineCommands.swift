@@ -13,11 +13,7 @@ struct CatalogSource: ParsableArguments {
     @Option(parsing: .upToNextOption, help: "Recorded telemetry (OTLP/JSON lines) to read the catalog from, instead of a server.")
     var telemetry: [String] = []
 
-    @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
-    var server: String?
-
-    @Option(help: "An API token with the read scope. Env: GOALPOST_TOKEN.")
-    var token: String?
+    @OptionGroup var api: ServerOptions
 
     func catalog() async throws -> TelemetryCatalog {
         if !telemetry.isEmpty {
@@ -27,7 +23,7 @@ struct CatalogSource: ParsableArguments {
                 throw CommandFailure(error.description)
             }
         }
-        let data = try await APIClient(server: server, token: token).send("GET", "/api/v1/catalog")
+        let data = try await api.client.send("GET", "/api/v1/catalog")
         do {
             return try JSONDecoder().decode(TelemetryCatalog.self, from: data)
         } catch {
@@ -87,9 +83,7 @@ struct DefineCommand: AsyncParsableCommand {
             throw CommandFailure("cannot define \"\(sentence)\": \(error.message)")
         }
         if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try write(String(decoding: try encoder.encode(draft), as: UTF8.self) + "\n")
+            try write(try prettyJSON(draft) + "\n")
         } else {
             for line in draft.explanations { FileHandle.standardError.write(Data("# \(line)\n".utf8)) }
             for line in draft.warnings { FileHandle.standardError.write(Data("# warning: \(line)\n".utf8)) }
@@ -128,9 +122,7 @@ struct CatalogCommand: AsyncParsableCommand {
         guard ["text", "json"].contains(format) else { throw CommandFailure("--format: '\(format)' is not text or json") }
         let catalog = try await source.catalog()
         if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(catalog), as: UTF8.self))
+            print(try prettyJSON(catalog))
             return
         }
         print("\(catalog.operations.count) operations of \(catalog.services.count) services, \(catalog.metrics.count) metrics")
@@ -173,9 +165,7 @@ struct CoverageCommand: AsyncParsableCommand {
         let definitions = try BacktestCommand.loadCatalog(config)
         let report = CoverageAnalyzer(catalog: try await source.catalog(), definitions: definitions, minimumEventsPerDay: minimumPerDay).report()
         if format == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try prettyJSON(report))
             return
         }
         print("\(report.covered.count) operations covered by an outcome; \(report.gaps.count) gaps")
@@ -196,6 +186,13 @@ extension LanguageModelEndpoint {
         guard let url, !url.isEmpty else { return nil }
         return LanguageModelEndpoint(url: url, model: model ?? "gpt-4o-mini", key: key)
     }
+}
+
+/// Pretty, sorted JSON for people and scripts.
+func prettyJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 extension String {

@@ -28,11 +28,7 @@ struct DeployCommand: AsyncParsableCommand {
         @Option(help: "markdown or json (the checks as the API gives them).")
         var format: String = "markdown"
 
-        @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
-        var server: String?
-
-        @Option(help: "An API token with the read scope. Env: GOALPOST_TOKEN.")
-        var token: String?
+        @OptionGroup var api: ServerOptions
 
         func run() async throws {
             guard ["markdown", "json"].contains(format) else { throw CommandFailure("--format: '\(format)' is not markdown or json") }
@@ -40,7 +36,7 @@ struct DeployCommand: AsyncParsableCommand {
                 throw CommandFailure("'\(deploy)' is not service@version (e.g. auth-api@2.3.1)")
             }
             let path = "/api/v1/deploys/\(encoded)/" + (format == "json" ? "checks" : "report")
-            let data = try await APIClient(server: server, token: token).send("GET", path)
+            let data = try await api.client.send("GET", path)
             FileHandle.standardOutput.write(data)
         }
     }
@@ -78,11 +74,7 @@ struct DeployCommand: AsyncParsableCommand {
         @Option(name: .customLong("plan"), help: "The id of a plan (goalpost plan) of a change this deploy ships (repeat for more).")
         var plans: [String] = []
 
-        @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
-        var server: String?
-
-        @Option(help: "An API token with the admin scope (goalpost token create). Env: GOALPOST_TOKEN.")
-        var token: String?
+        @OptionGroup var api: ServerOptions
 
         func run() async throws {
             if let time, Timestamp.parse(time) == nil {
@@ -95,7 +87,7 @@ struct DeployCommand: AsyncParsableCommand {
             if let environment { object["environment"] = environment }
             if !changedFiles.isEmpty { object["changed_files"] = changedFiles }
             if !plans.isEmpty { object["plans"] = plans }
-            _ = try await APIClient(server: server, token: token).send(
+            _ = try await api.client.send(
                 "POST", "/api/v1/deploys", json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             )
             print("recorded \(service) \(version) at \(object["time"] ?? "")")

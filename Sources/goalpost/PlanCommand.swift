@@ -51,11 +51,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "markdown or json.")
     var format: String = "markdown"
 
-    @Option(help: "The server's base URL. Env: GOALPOST_URL. Default http://127.0.0.1:4318.")
-    var server: String?
-
-    @Option(help: "An API token with the admin scope (the plan is kept). Env: GOALPOST_TOKEN.")
-    var token: String?
+    @OptionGroup var api: ServerOptions
 
     func run() async throws {
         guard ["markdown", "json"].contains(format) else { throw CommandFailure("--format: '\(format)' is not markdown or json") }
@@ -81,9 +77,7 @@ struct PlanCommand: AsyncParsableCommand {
             let catalog = try BacktestCommand.loadCatalog(config)
             let plan = ChangePlanner(catalog: catalog).plan(change)
             if format == "json" {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(plan), as: UTF8.self))
+                print(try prettyJSON(plan))
             } else {
                 print(plan.markdown, terminator: "")
             }
@@ -94,7 +88,7 @@ struct PlanCommand: AsyncParsableCommand {
         if let value = change.commit { object["commit"] = value }
         if let value = change.service { object["service"] = value }
         if let value = change.environment { object["environment"] = value }
-        let data = try await APIClient(server: server, token: token).send(
+        let data = try await api.client.send(
             "POST", "/api/v1/plans" + (format == "markdown" ? "?format=markdown" : ""),
             json: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         )

@@ -106,6 +106,11 @@ public struct EvaluationEngine: Sendable {
     /// Every service, operation, attribute and metric received (with `Configuration.telemetryCatalog`).
     public private(set) var telemetry = TelemetryCatalogBuilder()
 
+    /// Continues the telemetry catalog from one kept before (a server's store).
+    public mutating func restoreTelemetry(_ catalog: TelemetryCatalog, symbols: inout SymbolTable) {
+        telemetry.restore(catalog, symbols: &symbols)
+    }
+
     var aggregators: [OutcomeAggregator]
     let outcomeIndex: [String: Int]
     private let routes: EventRoutes

@@ -112,6 +112,10 @@ public struct TelemetryCatalogBuilder: Sendable {
         /// Per attribute key: value counts (at most `valueCap` values; more set `capped`).
         var values: [Symbol: [AttributeValue: Int]] = [:]
         var capped: Set<Symbol> = []
+        /// What a stored catalog said before this process started: its percentiles and attribute profiles, shown
+        /// until events of this process say more.
+        var restoredLatency: (p50: Double?, p95: Double?, p99: Double?)?
+        var restoredAttributes: [String: TelemetryCatalog.AttributeProfile] = [:]
     }
 
     /// One event in this many has its latency and attributes looked at (the first of each operation always).
@@ -121,7 +125,8 @@ public struct TelemetryCatalogBuilder: Sendable {
     /// Operations kept at most (a flood of unbounded span names must not grow memory without bound).
     public static let operationCap = 10_000
 
-    private var index: [Key: Int] = [:]
+    /// Per signal: slot by service and operation symbols packed in 64 bits (one integer hash per event).
+    private var index: [[UInt64: Int]] = [[:], [:], [:]]
     private var keys: [Key] = []
     private var entries: [Entry] = []
     private var metricIndex: [Key: Int] = [:]
@@ -135,15 +140,16 @@ public struct TelemetryCatalogBuilder: Sendable {
     public var isEmpty: Bool { entries.isEmpty && metricSamples.isEmpty }
 
     public mutating func add(_ event: Event) {
-        let key = Key(signal: event.signal, service: event.service, operation: event.operation)
+        let packed = UInt64(event.service.rawValue) << 32 | UInt64(event.operation.rawValue)
+        let signal = Int(event.signal.rawValue)
         let slot: Int
-        if let found = index[key] {
+        if let found = index[signal][packed] {
             slot = found
         } else {
             guard entries.count < Self.operationCap else { return }
             slot = entries.count
-            index[key] = slot
-            keys.append(key)
+            index[signal][packed] = slot
+            keys.append(Key(signal: event.signal, service: event.service, operation: event.operation))
             entries.append(Entry())
         }
         entries[slot].events += 1
@@ -154,13 +160,12 @@ public struct TelemetryCatalogBuilder: Sendable {
         if event.durationNanos > 0 { entries[slot].latency.add(nanoseconds: event.durationNanos) }
         for attribute in event.attributes {
             if entries[slot].capped.contains(attribute.key) { continue }
-            var counts = entries[slot].values[attribute.key] ?? [:]
-            if counts[attribute.value] == nil, counts.count >= Self.valueCap {
+            // Counted in place: taking the value dictionary out and back would copy it every time.
+            if let counts = entries[slot].values[attribute.key], counts.count >= Self.valueCap, counts[attribute.value] == nil {
                 entries[slot].capped.insert(attribute.key)
                 continue
             }
-            counts[attribute.value, default: 0] += 1
-            entries[slot].values[attribute.key] = counts
+            entries[slot].values[attribute.key, default: [:]][attribute.value, default: 0] += 1
         }
     }
 
@@ -172,6 +177,42 @@ public struct TelemetryCatalogBuilder: Sendable {
             metricIndex[key] = metricKeys.count
             metricKeys.append(key)
             metricSamples.append(1)
+        }
+    }
+
+    /// Continues from a catalog kept before (a server's store): its counts go on, its percentiles and attribute
+    /// profiles stand until this process's events replace them.
+    public mutating func restore(_ catalog: TelemetryCatalog, symbols: inout SymbolTable) {
+        for operation in catalog.operations {
+            let signal: Signal = operation.signal == "log" ? .log : operation.signal == "event" ? .event : .span
+            let service = symbols.intern(operation.service), name = symbols.intern(operation.operation)
+            let packed = UInt64(service.rawValue) << 32 | UInt64(name.rawValue)
+            let slot: Int
+            if let found = index[Int(signal.rawValue)][packed] {
+                slot = found
+            } else {
+                guard entries.count < Self.operationCap else { continue }
+                slot = entries.count
+                index[Int(signal.rawValue)][packed] = slot
+                keys.append(Key(signal: signal, service: service, operation: name))
+                entries.append(Entry())
+            }
+            entries[slot].events += operation.events
+            entries[slot].errors += operation.errors
+            entries[slot].firstSeen = min(entries[slot].firstSeen, operation.firstSeen)
+            entries[slot].lastSeen = max(entries[slot].lastSeen, operation.lastSeen)
+            entries[slot].restoredLatency = (operation.p50Milliseconds, operation.p95Milliseconds, operation.p99Milliseconds)
+            for profile in operation.attributes { entries[slot].restoredAttributes[profile.key] = profile }
+        }
+        for metric in catalog.metrics {
+            let key = Key(signal: .event, service: symbols.intern(metric.service), operation: symbols.intern(metric.name))
+            if let slot = metricIndex[key] {
+                metricSamples[slot] += metric.samples
+            } else if metricKeys.count < Self.operationCap {
+                metricIndex[key] = metricKeys.count
+                metricKeys.append(key)
+                metricSamples.append(metric.samples)
+            }
         }
     }
 
@@ -189,19 +230,22 @@ public struct TelemetryCatalogBuilder: Sendable {
         for (slot, key) in keys.enumerated() {
             let entry = entries[slot]
             let latency = entry.latency.isEmpty ? nil : entry.latency
-            let attributes = entry.values.map { attributeKey, counts in
-                TelemetryCatalog.AttributeProfile(
-                    key: symbols[attributeKey], distinctValues: counts.count, capped: entry.capped.contains(attributeKey),
+            var attributes = entry.values.map { attributeKey, counts in
+                let before = entry.restoredAttributes[symbols[attributeKey]]
+                return TelemetryCatalog.AttributeProfile(
+                    key: symbols[attributeKey], distinctValues: max(counts.count, before?.distinctValues ?? 0),
+                    capped: entry.capped.contains(attributeKey) || before?.capped == true,
                     examples: counts.sorted { ($0.value, text($1.key)) > ($1.value, text($0.key)) }.prefix(5).map { text($0.key) }
                 )
-            } + entry.capped.filter { entry.values[$0] == nil }.map {
-                TelemetryCatalog.AttributeProfile(key: symbols[$0], distinctValues: Self.valueCap, capped: true, examples: [])
             }
+            let fresh = Set(attributes.map(\.key))
+            attributes += entry.restoredAttributes.values.filter { !fresh.contains($0.key) }
             operations.append(TelemetryCatalog.Operation(
                 signal: "\(key.signal)", service: symbols[key.service], operation: symbols[key.operation], events: entry.events, errors: entry.errors,
                 firstSeen: entry.firstSeen, lastSeen: entry.lastSeen,
-                p50Milliseconds: latency?.quantile(0.5).map { Double($0) / 1e6 }, p95Milliseconds: latency?.quantile(0.95).map { Double($0) / 1e6 },
-                p99Milliseconds: latency?.quantile(0.99).map { Double($0) / 1e6 }, attributes: attributes.sorted { $0.key < $1.key }
+                p50Milliseconds: latency?.quantile(0.5).map { Double($0) / 1e6 } ?? entry.restoredLatency?.p50,
+                p95Milliseconds: latency?.quantile(0.95).map { Double($0) / 1e6 } ?? entry.restoredLatency?.p95,
+                p99Milliseconds: latency?.quantile(0.99).map { Double($0) / 1e6 } ?? entry.restoredLatency?.p99, attributes: attributes.sorted { $0.key < $1.key }
             ))
         }
         operations.sort { ($0.events, $1.service, $1.operation) > ($1.events, $0.service, $0.operation) }

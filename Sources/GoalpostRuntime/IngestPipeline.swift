@@ -158,6 +158,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     /// Checks deploys on their schedule (plans and deploys come from the store).
     private var verifications: DeployVerifications
     private var verifiedAt: Int64?
+    private var catalogKeptAt: Int64?
     /// Tells people about incidents, after they are stored.
     private let notifier: Notifier?
     /// What the batch being processed will tell the notifier once it is stored.
@@ -222,6 +223,13 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             SliceDelta(outcome: $0.outcome, scope: $0.scope, hour: $0.hour, tally: SliceTally(bad: $0.bad, count: $0.count))
         }
         let skipped = engine.restore(deltas: deltas, slices: slices, symbols: &symbols)
+        if configuration.engine.telemetryCatalog, let json = try store.telemetryCatalog() {
+            do {
+                engine.restoreTelemetry(try JSONDecoder().decode(TelemetryCatalog.self, from: Data(json.utf8)), symbols: &symbols)
+            } catch {
+                logger.warning("the stored telemetry catalog is unreadable; it starts afresh", metadata: ["error": "\(error)"])
+            }
+        }
         if let bytes = try store.checkpoint() {
             do {
                 engine.restore(try JSONDecoder().decode(EvaluationCheckpoint.self, from: Data(bytes)), symbols: &symbols)
@@ -416,6 +424,7 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             let investigated = investigate(after: actions, samples: afterTick.samples, now: now, into: &write)
             if notifier != nil { collectNotices(actions: actions, investigated: investigated, now: now) }
             verifyDeploys(now: now, into: &write)
+            keepCatalog(now: now, into: &write)
             write.checkpoint = encodedCheckpoint()
             engine.forgetResolvedIncidents()
             openIncidents.record(engine.openIncidents.count)
@@ -648,6 +657,14 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             investigations.forget(incident.id)
         }
         return changed
+    }
+
+    /// Keeps the telemetry catalog in the store every 10 minutes, so a restart continues it.
+    private func keepCatalog(now: Int64, into write: inout StoreBatch) {
+        guard configuration.engine.telemetryCatalog, catalogKeptAt.map({ now - $0 >= 600_000_000_000 }) ?? true, !engine.telemetry.isEmpty else { return }
+        catalogKeptAt = now
+        guard let json = try? JSONEncoder().encode(engine.telemetry.catalog(symbols: symbols)) else { return }
+        write.telemetryCatalog = String(decoding: json, as: UTF8.self)
     }
 
     /// Runs the deploy checks that came due, at most once a minute; a failed check is announced.

@@ -215,6 +215,9 @@ public final class SQLiteStore: Store {
                 CREATE INDEX deploy_check_by_time ON deploy_check (deployed_at);
                 """)
         }
+        migrator.registerMigration("v8: telemetry catalog") { db in
+            try db.execute(sql: "CREATE TABLE telemetry_catalog (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)")
+        }
         return migrator
     }
 
@@ -277,6 +280,9 @@ public final class SQLiteStore: Store {
                         sql: "INSERT OR REPLACE INTO investigation (incident_id, at, json, markdown) VALUES (?, ?, ?, ?)",
                         arguments: [investigation.incident, investigation.at, investigation.json, investigation.markdown]
                     )
+                }
+                if let catalog = batch.telemetryCatalog {
+                    try db.execute(sql: "INSERT OR REPLACE INTO telemetry_catalog (id, json) VALUES (1, ?)", arguments: [catalog])
                 }
                 for check in batch.deployChecks {
                     try db.execute(
@@ -569,6 +575,10 @@ public final class SQLiteStore: Store {
                 StoredPlan(id: row["id"], commit: row["commit_id"], createdAt: row["created_at"], json: row["json"], markdown: row["markdown"])
             }
         }
+    }
+
+    public func telemetryCatalog() throws(StoreError) -> String? {
+        try read("read the telemetry catalog") { db in try String.fetchOne(db, sql: "SELECT json FROM telemetry_catalog WHERE id = 1") }
     }
 
     public func deployChecks(deploy: String?, from: Int64) throws(StoreError) -> [StoredDeployCheck] {

@@ -90,6 +90,9 @@ public protocol Store: Sendable {
     /// Every plan, oldest first.
     func plans() throws(StoreError) -> [StoredPlan]
 
+    /// The telemetry catalog last kept, as JSON.
+    func telemetryCatalog() throws(StoreError) -> String?
+
     /// The checks of deploys made at or after `from` (nanoseconds), oldest deploy and earliest check first; of one
     /// deploy (`service@version`) when given.
     func deployChecks(deploy: String?, from: Int64) throws(StoreError) -> [StoredDeployCheck]
@@ -297,12 +300,14 @@ public struct StoreBatch: Sendable {
     public var notes: [IncidentNote] = []
     /// Deploy checks, each replacing the previous one of its deploy and offset.
     public var deployChecks: [StoredDeployCheck] = []
+    /// The telemetry catalog as JSON, replacing the one kept.
+    public var telemetryCatalog: String?
 
     public init() {}
 
     public var isEmpty: Bool {
         aggregates.isEmpty && slices.isEmpty && samples.isEmpty && incidents.isEmpty && deploys.isEmpty && customers.isEmpty
-            && checkpoint == nil && investigations.isEmpty && notes.isEmpty && deployChecks.isEmpty
+            && checkpoint == nil && investigations.isEmpty && notes.isEmpty && deployChecks.isEmpty && telemetryCatalog == nil
     }
 }
 

@@ -118,6 +118,37 @@ struct IngestPipelineTests {
         try await task.value
     }
 
+    @Test("the telemetry catalog counts what no outcome selects too, and a restart continues it from the store")
+    func telemetryCatalogSurvivesRestart() async throws {
+        let folder = try temporaryDirectory("goalpost-catalog")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("goalpost.sqlite").path, configuration: IngestPipeline.storeConfiguration())
+        let clock = ManualClock(Self.t0 + 30_000_000_000)
+        let pipeline = try IngestPipeline(catalog: Self.catalog, store: store, logger: Self.logger, clock: { clock.now })
+        let running = Task { try await pipeline.run() }
+        let cart = String(decoding: Self.spans(4, errors: 1, customer: "globex", at: Self.t0 + 20_000_000_000), as: UTF8.self)
+            .replacingOccurrences(of: "/checkout", with: "/cart")
+        _ = await submit(pipeline, .otlp(signal: .traces, format: .json, body: Self.spans(10, errors: 2, customer: "acme", at: Self.t0 + 20_000_000_000)))
+        _ = await submit(pipeline, .otlp(signal: .traces, format: .json, body: Array(cart.utf8)))
+        clock.advance(to: Self.t0 + 50_000_000_000)
+        _ = await submit(pipeline, .status)
+        let before = await pipeline.read { $0.engine.telemetry.catalog(symbols: $0.symbols) }
+        #expect(before?.operations.map { "\($0.service) \($0.operation) \(Int($0.events))/\(Int($0.errors))" } == ["shop /checkout 10/2", "shop /cart 4/1"])
+        running.cancel()
+        try await running.value
+
+        let restarted = try IngestPipeline(catalog: Self.catalog, store: store, logger: Self.logger, clock: { clock.now })
+        let task = Task { try await restarted.run() }
+        _ = await submit(restarted, .otlp(signal: .traces, format: .json, body: Array(cart.utf8)))
+        let after = await restarted.read { $0.engine.telemetry.catalog(symbols: $0.symbols) }
+        #expect(after?.operations.map { "\($0.service) \($0.operation) \(Int($0.events))/\(Int($0.errors))" } == ["shop /checkout 10/2", "shop /cart 8/2"])
+        let checkout = after?.operations.first { $0.operation == "/checkout" }
+        #expect(checkout?.attributes.contains { $0.key == "customer.id" && $0.examples == ["acme"] } == true, "the stored profile stands")
+        #expect(checkout?.p50Milliseconds != nil)
+        task.cancel()
+        try await task.value
+    }
+
     @Test("a malformed body is refused whole and leaves the store untouched")
     func malformed() async throws {
         let folder = try temporaryDirectory("goalpost-pipeline-bad")

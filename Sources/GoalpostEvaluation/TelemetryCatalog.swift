@@ -118,7 +118,8 @@ public struct TelemetryCatalogBuilder: Sendable {
         var restoredAttributes: [String: TelemetryCatalog.AttributeProfile] = [:]
     }
 
-    /// One event in this many has its latency and attributes looked at (the first of each operation always).
+    /// One event in this many has its latency looked at, and one in four times as many its attributes (the first
+    /// of each operation always).
     public var sampleEvery: Int
     /// Values counted per attribute at most.
     public static let valueCap = 200
@@ -129,6 +130,10 @@ public struct TelemetryCatalogBuilder: Sendable {
     private var index: [[UInt64: Int]] = [[:], [:], [:]]
     private var keys: [Key] = []
     private var entries: [Entry] = []
+    /// The last operation seen and its slot: spans of one export request mostly share their service and route.
+    private var lastPacked: UInt64 = .max
+    private var lastSignal: Signal = .span
+    private var lastSlot = -1
     private var metricIndex: [Key: Int] = [:]
     private var metricKeys: [Key] = []
     private var metricSamples: [Double] = []
@@ -143,7 +148,9 @@ public struct TelemetryCatalogBuilder: Sendable {
         let packed = UInt64(event.service.rawValue) << 32 | UInt64(event.operation.rawValue)
         let signal = Int(event.signal.rawValue)
         let slot: Int
-        if let found = index[signal][packed] {
+        if packed == lastPacked, event.signal == lastSignal {
+            slot = lastSlot
+        } else if let found = index[signal][packed] {
             slot = found
         } else {
             guard entries.count < Self.operationCap else { return }
@@ -152,12 +159,17 @@ public struct TelemetryCatalogBuilder: Sendable {
             keys.append(Key(signal: event.signal, service: event.service, operation: event.operation))
             entries.append(Entry())
         }
+        lastPacked = packed
+        lastSignal = event.signal
+        lastSlot = slot
         entries[slot].events += 1
         if event.isError { entries[slot].errors += 1 }
         if event.timeUnixNano < entries[slot].firstSeen { entries[slot].firstSeen = event.timeUnixNano }
         if event.timeUnixNano > entries[slot].lastSeen { entries[slot].lastSeen = event.timeUnixNano }
-        guard (Int(entries[slot].events) - 1) % sampleEvery == 0 else { return }
+        let seen = Int(entries[slot].events) - 1
+        guard seen % sampleEvery == 0 else { return }
         if event.durationNanos > 0 { entries[slot].latency.add(nanoseconds: event.durationNanos) }
+        guard seen % (4 * sampleEvery) == 0 else { return }
         for attribute in event.attributes {
             if entries[slot].capped.contains(attribute.key) { continue }
             // Counted in place: taking the value dictionary out and back would copy it every time.

@@ -379,9 +379,12 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
                 condition.unlock()
             }
         }
-        // A last checkpoint, so a restart resumes the alert state of the moment the server stopped.
+        // A last checkpoint, so a restart resumes the alert state of the moment the server stopped, and the
+        // telemetry catalog as it stands.
         var last = StoreBatch()
         last.checkpoint = encodedCheckpoint()
+        catalogKeptAt = nil
+        keepCatalog(now: clock(), into: &last)
         do {
             try store.write(last)
         } catch {

@@ -118,7 +118,7 @@ struct IngestPipelineTests {
         try await task.value
     }
 
-    @Test("the telemetry catalog counts what no outcome selects too, and a restart continues it from the store")
+    @Test("the telemetry catalog counts what no outcome selects too, is kept when the pipeline stops, and a restart continues it")
     func telemetryCatalogSurvivesRestart() async throws {
         let folder = try temporaryDirectory("goalpost-catalog")
         defer { try? FileManager.default.removeItem(at: folder) }

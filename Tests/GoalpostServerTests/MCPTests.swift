@@ -238,10 +238,15 @@ struct MCPTests {
         #expect(deploys.contains("2.4.0") && deploys.contains("From an agent"))
 
         // investigate: the API's fresh investigation of the same window, as Markdown.
-        let fresh = try client.call("investigate", ["outcome": "sign-in", "customer": "acme"])
+        // An explicit window: the default (the last hour) moves with the clock between the two asks.
+        let formatter = ISO8601DateFormatter()
+        let end = Date()
+        let span: [String: Any] = ["outcome": "sign-in", "customer": "acme", "from": formatter.string(from: end.addingTimeInterval(-5 * 3600)),
+                                   "to": formatter.string(from: end)]
+        let fresh = try client.call("investigate", span)
         #expect(!fresh.isError && fresh.text.contains("sign-in"), "\(fresh.text)")
         let apiFresh = try await server.request("POST", "/api/v1/investigations?format=markdown", headers: ["Content-Type": "application/json"],
-                                                body: try JSONSerialization.data(withJSONObject: ["outcome": "sign-in", "customer": "acme"])).text
+                                                body: try JSONSerialization.data(withJSONObject: span)).text
         #expect(fresh.text == apiFresh)
         #expect(try client.call("investigate", ["outcome": "nothing"]).text.contains("no outcome named 'nothing'"))
 

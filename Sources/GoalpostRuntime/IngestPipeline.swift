@@ -159,6 +159,9 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
     private var verifications: DeployVerifications
     private var verifiedAt: Int64?
     private var catalogKeptAt: Int64?
+    /// The last plan row read from the store, and the ids of the plans stored.
+    private var plansReadThrough: Int64 = 0
+    private var storedPlans: Set<String> = []
     /// Tells people about incidents, after they are stored.
     private let notifier: Notifier?
     /// What the batch being processed will tell the notifier once it is stored.
@@ -677,8 +680,11 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         do {
             let deploys = try store.deploys(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1)
             guard !deploys.isEmpty else { return }
+            // Plans written since the last look (through the API, or by this pipeline).
             let decoder = JSONDecoder()
-            for stored in try store.plans() where verifications.plans[stored.id] == nil {
+            for stored in try store.plans(after: plansReadThrough) {
+                plansReadThrough = max(plansReadThrough, stored.row)
+                storedPlans.insert(stored.id)
                 if let plan = try? decoder.decode(ChangePlan.self, from: Data(stored.json.utf8)) { verifications.plans[plan.id] = plan }
             }
             let incidents = engine.openIncidents + (try store.incidents(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1))
@@ -687,10 +693,10 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             // The plans made from deploys themselves are kept too, for the deploy's report.
-            let stored = Set(try store.plans().map(\.id))
-            for id in Set(checks.map(\.plan)) where !stored.contains(id) {
+            for id in Set(checks.map(\.plan)) where !storedPlans.contains(id) {
                 guard let plan = verifications.used[id], let json = try? encoder.encode(plan) else { continue }
                 try store.add(plan: StoredPlan(id: id, commit: plan.change.commit, createdAt: now, json: String(decoding: json, as: UTF8.self), markdown: plan.markdown))
+                storedPlans.insert(id)
             }
             for check in checks {
                 guard let json = try? encoder.encode(check) else { continue }

@@ -63,7 +63,7 @@ extension API {
     /// `GET /api/v1/plans/{id}`: JSON, or Markdown with `?format=markdown`.
     func plan(_ request: Request, id: String) -> Response {
         do {
-            guard let plan = try store.plans().first(where: { $0.id == id }) else { return Self.jsonError(.notFound, "no plan '\(id)'") }
+            guard let plan = try store.plan(id: id) else { return Self.jsonError(.notFound, "no plan '\(id)'") }
             return request.uri.queryParameters["format"] == "markdown" ? Self.markdown(.ok, plan.markdown) : Self.rawJSON(.ok, plan.json)
         } catch {
             logger.error("reading plans failed", metadata: ["error": "\(error)"])
@@ -92,7 +92,7 @@ extension API {
             let decoder = JSONDecoder()
             let planID = checks.last.flatMap { try? decoder.decode(DeployCheck.self, from: Data($0.json.utf8)) }?.plan
             var text = ""
-            if let planID, let plan = try store.plans().first(where: { $0.id == planID }) {
+            if let planID, let plan = try store.plan(id: planID) {
                 text += plan.markdown + "\n"
             }
             if checks.isEmpty {

@@ -571,10 +571,24 @@ public final class SQLiteStore: Store {
 
     public func plans() throws(StoreError) -> [StoredPlan] {
         try read("read plans") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM plan ORDER BY created_at, id").map { row in
-                StoredPlan(id: row["id"], commit: row["commit_id"], createdAt: row["created_at"], json: row["json"], markdown: row["markdown"])
-            }
+            try Row.fetchAll(db, sql: "SELECT rowid, * FROM plan ORDER BY created_at, id").map(Self.plan)
         }
+    }
+
+    public func plans(after row: Int64) throws(StoreError) -> [StoredPlan] {
+        try read("read plans") { db in
+            try Row.fetchAll(db, sql: "SELECT rowid, * FROM plan WHERE rowid > ? ORDER BY rowid", arguments: [row]).map(Self.plan)
+        }
+    }
+
+    public func plan(id: String) throws(StoreError) -> StoredPlan? {
+        try read("read plan \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT rowid, * FROM plan WHERE id = ?", arguments: [id]).map(Self.plan)
+        }
+    }
+
+    private static func plan(_ row: Row) -> StoredPlan {
+        StoredPlan(id: row["id"], commit: row["commit_id"], createdAt: row["created_at"], json: row["json"], markdown: row["markdown"], row: row["rowid"])
     }
 
     public func telemetryCatalog() throws(StoreError) -> String? {

@@ -90,6 +90,12 @@ public protocol Store: Sendable {
     /// Every plan, oldest first.
     func plans() throws(StoreError) -> [StoredPlan]
 
+    /// The plans stored (or replaced) after the one at `row`, in the order they were written; `row` 0 gives all.
+    func plans(after row: Int64) throws(StoreError) -> [StoredPlan]
+
+    /// One plan by id.
+    func plan(id: String) throws(StoreError) -> StoredPlan?
+
     /// The telemetry catalog last kept, as JSON.
     func telemetryCatalog() throws(StoreError) -> String?
 
@@ -105,8 +111,11 @@ public struct StoredPlan: Hashable, Sendable {
     public var createdAt: Int64
     public var json: String
     public var markdown: String
+    /// Where it stands in the order plans were written (set by the store when read; 0 for a plan not yet stored).
+    public var row: Int64
 
-    public init(id: String, commit: String?, createdAt: Int64, json: String, markdown: String) {
+    public init(id: String, commit: String?, createdAt: Int64, json: String, markdown: String, row: Int64 = 0) {
+        self.row = row
         self.id = id
         self.commit = commit
         self.createdAt = createdAt

@@ -107,6 +107,35 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test("plans: one by id, and those written after a row in the order written (a replaced plan comes again); deploy checks by deploy; the telemetry catalog")
+    func plansAndChecks() throws {
+        try withStore { store, _ in
+            try store.add(plan: StoredPlan(id: "plan-a", commit: "abc", createdAt: 10, json: "{\"id\":\"plan-a\"}", markdown: "# a"))
+            try store.add(plan: StoredPlan(id: "plan-b", commit: nil, createdAt: 5, json: "{\"id\":\"plan-b\"}", markdown: "# b"))
+            let all = try store.plans(after: 0)
+            #expect(all.map(\.id) == ["plan-a", "plan-b"])
+            #expect(try store.plans().map(\.id) == ["plan-b", "plan-a"], "oldest first by creation")
+            let last = try #require(all.last?.row)
+            #expect(try store.plans(after: last).isEmpty)
+            try store.add(plan: StoredPlan(id: "plan-a", commit: "abc", createdAt: 10, json: "{\"id\":\"plan-a\",\"v\":2}", markdown: "# a2"))
+            #expect(try store.plans(after: last).map(\.markdown) == ["# a2"])
+            #expect(try store.plan(id: "plan-a")?.markdown == "# a2")
+            #expect(try store.plan(id: "plan-z") == nil)
+
+            var batch = StoreBatch()
+            batch.deployChecks = [
+                StoredDeployCheck(deploy: "auth-api@2.3.1", deployedAt: 100, afterSeconds: 600, verdict: "fail", json: "{}", markdown: "10m"),
+                StoredDeployCheck(deploy: "auth-api@2.3.1", deployedAt: 100, afterSeconds: 1800, verdict: "fail", json: "{}", markdown: "30m"),
+                StoredDeployCheck(deploy: "search-api@1.49.0", deployedAt: 50, afterSeconds: 600, verdict: "pass", json: "{}", markdown: "s"),
+            ]
+            batch.telemetryCatalog = "{\"operations\":[],\"metrics\":[]}"
+            try store.write(batch)
+            #expect(try store.deployChecks(deploy: "auth-api@2.3.1", from: .min).map(\.markdown) == ["10m", "30m"])
+            #expect(try store.deployChecks(deploy: nil, from: 60).map(\.deploy) == ["auth-api@2.3.1", "auth-api@2.3.1"])
+            #expect(try store.telemetryCatalog() == "{\"operations\":[],\"metrics\":[]}")
+        }
+    }
+
     @Test("a file that is not a database is refused with its path in the error")
     func notADatabase() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("goalpost-not-a-db-\(UUID().uuidString)").path

@@ -111,7 +111,7 @@ public struct Backtest: Sendable {
             actions: driver.actions, replay: replay, onsets: configuration.onsets, deploys: configuration.deploys,
             investigations: driver.investigations?.results ?? [:]
         )
-        report.deployChecks = driver.verifications?.made ?? []
+        report.deployChecks = driver.deployChecks
         return report
     }
 }

@@ -16,14 +16,18 @@ public struct DeployVerifications: Sendable {
     public var plans: [String: ChangePlan] = [:]
     /// Whether commit `ancestor` is in the history of commit `descendant` (nil: no repository, commits must be equal).
     public var isAncestor: (@Sendable (_ ancestor: String, _ descendant: String) -> Bool)?
-    /// Checks already made, by `deploy id|deployed at|offset` (restored from the store at start).
-    public private(set) var done: Set<String> = []
-    /// Every check made, newest last.
-    public private(set) var made: [DeployCheck] = []
-    /// The plans the checks were judged by, by id.
+    /// A deploy, by `service@version` and when it went out.
+    struct DeployKey: Hashable, Sendable {
+        var deploy: String
+        var deployedAt: Int64
+    }
+
+    /// Checks already made, per deploy: their offsets (restored from the store at start).
+    private var done: [DeployKey: Set<Int64>] = [:]
+    /// Each deploy's latest verdict.
+    private var verdicts: [DeployKey: DeployVerdict] = [:]
+    /// The plans the last update's checks were judged by, by id.
     public private(set) var used: [String: ChangePlan] = [:]
-    /// Each deploy's latest verdict, by `deploy id|deployed at`.
-    private var verdicts: [String: DeployVerdict] = [:]
 
     public init(catalog: Catalog, schedule: [TimeSpan] = ChangePlanner.defaultChecks, verifier: DeployVerifier = DeployVerifier()) {
         self.catalog = catalog
@@ -31,14 +35,13 @@ public struct DeployVerifications: Sendable {
         self.verifier = verifier
     }
 
-    static func key(_ deploy: Deploy, _ after: TimeSpan) -> String {
-        "\(DeployVerifier.id(deploy))|\(deploy.timeUnixNano)|\(after.nanoseconds)"
-    }
+    static func key(_ deploy: Deploy) -> DeployKey { DeployKey(deploy: DeployVerifier.id(deploy), deployedAt: deploy.timeUnixNano) }
 
     /// Marks a check as made (it was stored before a restart), with its verdict when known.
     public mutating func remember(deploy: String, deployedAt: Int64, after: TimeSpan, verdict: DeployVerdict? = nil) {
-        done.insert("\(deploy)|\(deployedAt)|\(after.nanoseconds)")
-        if let verdict { verdicts["\(deploy)|\(deployedAt)"] = verdict }
+        let key = DeployKey(deploy: deploy, deployedAt: deployedAt)
+        done[key, default: []].insert(after.nanoseconds)
+        if let verdict { verdicts[key] = verdict }
     }
 
     /// Whether a check is news to announce: the deploy's first failing check (a later check that still fails
@@ -83,8 +86,15 @@ public struct DeployVerifications: Sendable {
     /// Runs the checks that came due by `now` for `deploys` (those of the last `schedule.last` and a day).
     public mutating func update(deploys: [Deploy], engine: EvaluationEngine, symbols: SymbolTable, incidents: [Incident], now: Int64) -> [Made] {
         var new: [Made] = []
-        for deploy in deploys where deploy.timeUnixNano <= now {
-            let due = schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !done.contains(Self.key(deploy, $0)) }
+        used = [:]
+        // Deploys a day past their last check are forgotten and not checked again (memory follows the schedule,
+        // not the server's age).
+        let horizon = now - (schedule.last?.nanoseconds ?? 0) - 86_400_000_000_000
+        done = done.filter { $0.key.deployedAt >= horizon }
+        verdicts = verdicts.filter { $0.key.deployedAt >= horizon }
+        for deploy in deploys where deploy.timeUnixNano <= now && deploy.timeUnixNano >= horizon {
+            let key = Self.key(deploy)
+            let due = schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !(done[key]?.contains($0.nanoseconds) ?? false) }
             guard !due.isEmpty else { continue }
             let plan = plan(for: deploy, engine: engine, symbols: symbols)
             used[plan.id] = plan
@@ -93,7 +103,7 @@ public struct DeployVerifications: Sendable {
                 $0.service == deploy.service && $0.environment == deploy.environment && $0.timeUnixNano > deploy.timeUnixNano
             }.map(\.timeUnixNano).min()
             for after in due {
-                done.insert(Self.key(deploy, after))
+                done[key, default: []].insert(after.nanoseconds)
                 // A check long overdue (the server was down then) has no minute data left to compare: only the
                 // latest due one runs.
                 if after != due.last, deploy.timeUnixNano + 2 * after.nanoseconds < now { continue }
@@ -101,12 +111,10 @@ public struct DeployVerifications: Sendable {
                 // see the same minutes.
                 if let next, let earlier = schedule.last(where: { $0 < after }), deploy.timeUnixNano + earlier.nanoseconds >= next { continue }
                 let check = verifier.check(deploy, plan: plan, after: after, engine: engine, catalog: catalog, incidents: incidents, supersededAt: next)
-                let key = "\(check.deploy)|\(check.deployedAt)"
                 new.append(Made(check: check, announce: Self.isNewFailure(check, previous: verdicts[key])))
                 verdicts[key] = check.verdict
             }
         }
-        made.append(contentsOf: new.map(\.check))
         return new
     }
 }

@@ -30,6 +30,8 @@ public struct ReplayDriver: TelemetrySink, Sendable {
     /// When set, each of `deploys` is checked on the schedule as the replay's time passes it.
     public var verifications: DeployVerifications?
     public var deploys: [Deploy] = []
+    /// The deploy checks made so far, in the order they ran.
+    public private(set) var deployChecks: [DeployCheck] = []
     /// The table events were interned in, for the investigations' cell keys.
     private var symbols: SymbolTable?
 
@@ -74,7 +76,7 @@ public struct ReplayDriver: TelemetrySink, Sendable {
             // was seen): a check in the drain after them would see a silence.
             if verifications != nil, let symbols, next <= (lastEventTime ?? .min) &+ Self.minute {
                 let incidents = engine.openIncidents + actions.compactMap { if case .open(let incident) = $0.action { incident } else { nil } }
-                _ = verifications?.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: next)
+                deployChecks += verifications?.update(deploys: deploys, engine: engine, symbols: symbols, incidents: incidents, now: next).map(\.check) ?? []
             }
             next += Self.minute
         }

@@ -99,4 +99,21 @@ struct DeployPlanMatchingTests {
         #expect(explicit.id == search.id)
         #expect(Set(explicit.outcomes.map(\.outcome)) == ["search-availability", "sign-in"], "the deployed service's own outcomes are added")
     }
+
+    @Test("each check runs once when it comes due; a deploy a day past its last check is not checked again")
+    func schedule() throws {
+        var verifications = try Self.verifications()
+        var symbols = SymbolTable()
+        let engine = try EvaluationEngine(catalog: verifications.catalog, symbols: &symbols)
+        let minute: Int64 = 60_000_000_000
+        let now: Int64 = 1_795_392_000_000_000_000
+        let old = Deploy(service: "auth-api", version: "1.0.0", timeUnixNano: now - 5 * 1_440 * minute)
+        let recent = Deploy(service: "checkout-api", version: "5.14.0", timeUnixNano: now - 15 * minute)
+        func afters(_ made: [DeployVerifications.Made]) -> [String] { made.map { "\($0.check.deploy) \($0.check.after)" } }
+        #expect(afters(verifications.update(deploys: [old, recent], engine: engine, symbols: symbols, incidents: [], now: now)) == ["checkout-api@5.14.0 10m"])
+        #expect(verifications.update(deploys: [old, recent], engine: engine, symbols: symbols, incidents: [], now: now + minute).isEmpty)
+        #expect(afters(verifications.update(deploys: [old, recent], engine: engine, symbols: symbols, incidents: [], now: now + 16 * minute)) == ["checkout-api@5.14.0 30m"])
+        // With no traffic anywhere, nothing can be judged.
+        #expect(verifications.update(deploys: [recent], engine: engine, symbols: symbols, incidents: [], now: now + 46 * minute).first?.check.verdict == .noData)
+    }
 }

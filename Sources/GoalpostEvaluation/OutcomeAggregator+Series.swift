@@ -113,14 +113,14 @@ public struct BucketMeasure: Hashable, Sendable {
 }
 
 extension OutcomeAggregator {
-    func buckets(scope: Scope, from start: Int64, to end: Int64, step: Int64) -> [BucketMeasure]? {
+    func buckets(scope: Scope, from start: Int64, to end: Int64, step: Int64, latencies: Bool) -> [BucketMeasure]? {
         guard let index = scopes.firstIndex(where: { $0.scope == scope }) else { return nil }
         var buckets = [BucketMeasure]()
         var time = start &+ step
         while time <= end {
             let events = scopes[index].series.counts(from: time &- step, to: time, liveEdge: false)
             // Whole buckets: the sketch series is indexed by minute (or hour), `end` is exclusive.
-            let sketch = scopes[index].series.latencies(from: time &- step, to: time &- 1)
+            let sketch = latencies ? scopes[index].series.latencies(from: time &- step, to: time &- 1) : LatencySketch()
             buckets.append(BucketMeasure(time: time, events: events, latency: sketch.isEmpty ? nil : sketch))
             time = time &+ step
         }
@@ -131,10 +131,11 @@ extension OutcomeAggregator {
 extension EvaluationEngine {
     /// One scope's events and latencies in buckets of `step` (a whole number of minutes) from `start` to `end`;
     /// `nil` for an unknown outcome or a scope without traffic. Minute buckets where the minute tier still holds
-    /// them, hour buckets (weighted at the edges) further back.
-    public func buckets(outcome: String, scope: Scope, from start: Int64, to end: Int64, step: Int64) -> [BucketMeasure]? {
+    /// them, hour buckets (weighted at the edges) further back. Without `latencies`, the events only (no sketch is
+    /// merged).
+    public func buckets(outcome: String, scope: Scope, from start: Int64, to end: Int64, step: Int64, latencies: Bool = true) -> [BucketMeasure]? {
         guard let index = outcomeIndex[outcome], step >= Time.nanosPerMinute, end > start else { return nil }
-        return aggregators[index].buckets(scope: scope, from: start, to: end, step: step)
+        return aggregators[index].buckets(scope: scope, from: start, to: end, step: step, latencies: latencies)
     }
 
     /// The scopes of an outcome that have had traffic: the global scope first, then customers.

@@ -205,7 +205,7 @@ public struct DeployVerifier: Sendable {
         func rate(_ range: Range<Int64>) -> Double? {
             guard range.upperBound > range.lowerBound,
                   let bucket = engine.buckets(outcome: outcome, scope: .global, from: range.lowerBound - day, to: range.upperBound - day,
-                                              step: range.upperBound - range.lowerBound)?.first, bucket.events.total > 0 else { return nil }
+                                              step: range.upperBound - range.lowerBound, latencies: false)?.first, bucket.events.total > 0 else { return nil }
             return bucket.events.total / Double(range.upperBound - range.lowerBound)
         }
         guard let before = rate(baseline), let later = rate(after) else { return nil }
@@ -217,15 +217,15 @@ public struct DeployVerifier: Sendable {
         var events: [(String, Double)] = []
         for scope in engine.scopes(outcome: outcome) {
             guard let customer = scope.customer else { continue }
-            let total = (engine.buckets(outcome: outcome, scope: scope, from: from, to: to, step: to - from) ?? []).reduce(0) { $0 + $1.events.total }
+            let total = (engine.buckets(outcome: outcome, scope: scope, from: from, to: to, step: to - from, latencies: false) ?? []).reduce(0) { $0 + $1.events.total }
             if total > 0 { events.append((customer, total)) }
         }
         return events.sorted { ($0.1, $1.0) > ($1.1, $0.0) }.prefix(customerLimit).map(\.0)
     }
 
     func release(_ engine: EvaluationEngine, outcome: Outcome, from: Int64, to: Int64, baselineStart: Int64) -> DeployCheck.ReleaseCost {
-        let after = (engine.buckets(outcome: outcome.name, scope: .global, from: from, to: to, step: to - from) ?? []).first?.events ?? Counts(good: 0, total: 0)
-        let before = (engine.buckets(outcome: outcome.name, scope: .global, from: baselineStart, to: from, step: max(Self.minute, from - baselineStart)) ?? []).first?.events ?? Counts(good: 0, total: 0)
+        let after = (engine.buckets(outcome: outcome.name, scope: .global, from: from, to: to, step: to - from, latencies: false) ?? []).first?.events ?? Counts(good: 0, total: 0)
+        let before = (engine.buckets(outcome: outcome.name, scope: .global, from: baselineStart, to: from, step: max(Self.minute, from - baselineStart), latencies: false) ?? []).first?.events ?? Counts(good: 0, total: 0)
         // The budget of the whole window at the traffic seen since the deploy: (1 − objective) × valid events per
         // window.
         let perWindow = after.total * Double(outcome.window.nominalLength.nanoseconds) / Double(max(1, to - from))

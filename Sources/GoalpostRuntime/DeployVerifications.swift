@@ -77,6 +77,18 @@ public struct DeployVerifications: Sendable {
         return merged
     }
 
+    /// The checks of `deploy` that are due at `now` and not made yet; none for a deploy a day past its last check.
+    func due(_ deploy: Deploy, now: Int64) -> [TimeSpan] {
+        guard deploy.timeUnixNano <= now, deploy.timeUnixNano >= now - (schedule.last?.nanoseconds ?? 0) - 86_400_000_000_000 else { return [] }
+        let made = done[Self.key(deploy)] ?? []
+        return schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !made.contains($0.nanoseconds) }
+    }
+
+    /// Whether any of `deploys` has a check due at `now` (the caller can skip reading what a check needs).
+    public func hasDue(_ deploys: [Deploy], now: Int64) -> Bool {
+        deploys.contains { !due($0, now: now).isEmpty }
+    }
+
     /// A check just made, and whether it is news (`isNewFailure`).
     public struct Made: Sendable {
         public var check: DeployCheck
@@ -92,10 +104,10 @@ public struct DeployVerifications: Sendable {
         let horizon = now - (schedule.last?.nanoseconds ?? 0) - 86_400_000_000_000
         done = done.filter { $0.key.deployedAt >= horizon }
         verdicts = verdicts.filter { $0.key.deployedAt >= horizon }
-        for deploy in deploys where deploy.timeUnixNano <= now && deploy.timeUnixNano >= horizon {
-            let key = Self.key(deploy)
-            let due = schedule.filter { deploy.timeUnixNano + $0.nanoseconds <= now && !(done[key]?.contains($0.nanoseconds) ?? false) }
+        for deploy in deploys {
+            let due = due(deploy, now: now)
             guard !due.isEmpty else { continue }
+            let key = Self.key(deploy)
             let plan = plan(for: deploy, engine: engine, symbols: symbols)
             used[plan.id] = plan
             // The next deploy of the same service (and environment) ends this one's period.

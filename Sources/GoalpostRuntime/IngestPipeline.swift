@@ -679,7 +679,8 @@ public final class IngestPipeline: ServiceLifecycle.Service, @unchecked Sendable
         verifiedAt = now
         do {
             let deploys = try store.deploys(from: now - longest.nanoseconds - 3_600_000_000_000, to: now + 1)
-            guard !deploys.isEmpty else { return }
+            // Plans and incidents are read only when a check is due (most minutes none is).
+            guard verifications.hasDue(deploys, now: now) else { return }
             // Plans written since the last look (through the API, or by this pipeline).
             let decoder = JSONDecoder()
             for stored in try store.plans(after: plansReadThrough) {

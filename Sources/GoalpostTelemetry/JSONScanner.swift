@@ -1,5 +1,7 @@
 // A byte-level JSON scanner for the OTLP decoders: no allocation on the common path, strings
 // returned as views into the input (or into a scratch buffer when they had escapes).
+import GoalpostModel
+
 
 /// Why a decode stopped, before the field path is worked out (that happens only on failure).
 struct DecodeFailure: Error {
@@ -34,21 +36,6 @@ struct ByteString {
     }
 
     var string: String { String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self) }
-}
-
-@inline(__always)
-func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    var i = 0
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    while i + 8 <= count {
-        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i += 8
-    }
-    while i < count {
-        if a[i] != b[i] { return false }
-        i += 1
-    }
-    return true
 }
 
 enum ASCII {

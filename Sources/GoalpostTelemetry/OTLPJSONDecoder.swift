@@ -4,8 +4,8 @@ import GoalpostModel
 ///
 /// Follows the OTLP "JSON Protobuf Encoding": lowerCamelCase keys (snake_case proto names are
 /// accepted too), trace ids as hex, 64-bit integers as strings or numbers, enums as numbers or
-/// names, unknown fields ignored. The scanner works on bytes and interns strings through a
-/// cache kept between calls, so keep one decoder per pipeline and reuse it.
+/// names, unknown fields ignored. The scanner works on bytes and interns strings straight from
+/// them; keep one decoder per pipeline and reuse it (its buffers are reused).
 ///
 /// Mapping, in short: a span becomes an event whose operation is its `http.route` attribute or
 /// else its name, whose time is its end and whose status is error for status code 2; a log
@@ -13,14 +13,13 @@ import GoalpostModel
 /// severity 17 (ERROR) up; sum, gauge and histogram points become samples. Attributes are the
 /// resource's, then the item's; arrays and maps become their compact JSON text, bytes hex.
 public struct OTLPJSONDecoder: Sendable {
-    var cache = SymbolCache()
     var pending = PendingTelemetry()
     /// Stands in for the caller's table while the parser holds it, so no table is built per call.
     private let spareSymbols = SymbolTable()
     /// The event handed to sinks, reused so its attribute storage is reused.
     private var event = Event(timeUnixNano: 0, signal: .span, service: SymbolTable.empty, operation: SymbolTable.empty, status: .unset)
 
-    /// A decoder with an empty cache.
+    /// A decoder.
     public init() {}
 
     /// Decodes one request object (any of the three kinds, detected by its top-level key).
@@ -54,13 +53,11 @@ public struct OTLPJSONDecoder: Sendable {
             throw TelemetryDecodingError(byteOffset: 0, message: "expected an OTLP request object but found end of input")
         }
         let start = base.assumingMemoryBound(to: UInt8.self)
-        cache.prepare(for: symbols)
         var parser = OTLPJSONParser(
             scanner: JSONScanner(base: start, count: bytes.count),
-            symbols: spareSymbols, cache: SymbolCache.placeholder, pending: PendingTelemetry()
+            symbols: spareSymbols, pending: PendingTelemetry()
         )
         swap(&parser.symbols, &symbols)
-        swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
         var failure: DecodeFailure?
         do {
@@ -70,7 +67,6 @@ public struct OTLPJSONDecoder: Sendable {
         }
         parser.scanner.releaseScratch()
         swap(&parser.symbols, &symbols)
-        swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
         if let failure {
             pending.removeAll()
@@ -86,9 +82,4 @@ public struct OTLPJSONDecoder: Sendable {
     mutating func deliver(to sink: inout some TelemetrySink, symbols: SymbolTable) -> DecodeSummary {
         pending.deliver(to: &sink, symbols: symbols, event: &event)
     }
-}
-
-extension SymbolCache {
-    /// An empty cache that allocates nothing, to stand in while the real one is lent out.
-    static var placeholder: SymbolCache { SymbolCache(slotCount: 0) }
 }

@@ -2,11 +2,10 @@ import GoalpostModel
 
 /// The schema-driven part of the OTLP/JSON decoder: walks one request with a `JSONScanner` and
 /// fills `PendingTelemetry`. Lives only for one `decode` call; the decoder lends it its symbol
-/// table, cache and buffers.
+/// table and buffers.
 struct OTLPJSONParser {
     var scanner: JSONScanner
     var symbols: SymbolTable
-    var cache: SymbolCache
     var pending: PendingTelemetry
     private var serviceNameKey = SymbolTable.empty
     private var httpRouteKey = SymbolTable.empty
@@ -14,16 +13,15 @@ struct OTLPJSONParser {
     /// How deeply arrays and maps inside attribute values may nest.
     static let maximumValueDepth = 64
 
-    init(scanner: JSONScanner, symbols: SymbolTable, cache: SymbolCache, pending: PendingTelemetry) {
+    init(scanner: JSONScanner, symbols: SymbolTable, pending: PendingTelemetry) {
         self.scanner = scanner
         self.symbols = symbols
-        self.cache = cache
         self.pending = pending
     }
 
     @inline(__always)
     private mutating func intern(_ bytes: ByteString) -> Symbol {
-        cache.symbol(bytes, in: &symbols)
+        symbols.intern(utf8: bytes.start, count: bytes.count)
     }
 
     // MARK: Request
@@ -603,7 +601,7 @@ struct OTLPJSONParser {
     private mutating func internJSON() -> Symbol {
         pending.json.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return SymbolTable.empty }
-            return cache.symbol(ByteString(start: start, count: buffer.count), in: &symbols)
+            return symbols.intern(utf8: start, count: buffer.count)
         }
     }
 

@@ -15,8 +15,8 @@ public enum OTLPSignalKind: String, Hashable, Sendable, CaseIterable {
 /// with exactly the mapping of `OTLPJSONDecoder`.
 ///
 /// A hand-written reader of the wire format that walks the bytes once and builds no message
-/// objects: it reads the fields the mapping needs, interns strings through a cache kept between
-/// calls, and skips everything else (unknown fields of every wire type, groups included). It was
+/// objects: it reads the fields the mapping needs, interns strings straight from the input
+/// bytes, and skips everything else (unknown fields of every wire type, groups included). It was
 /// chosen over swift-protobuf's generated types by measurement (docs/performance.md). Keep one
 /// decoder per pipeline and reuse it.
 ///
@@ -26,7 +26,6 @@ public enum OTLPSignalKind: String, Hashable, Sendable, CaseIterable {
 /// from severity 17 (ERROR) up; sum, gauge and histogram points become samples. Attributes are
 /// the resource's, then the item's; arrays and maps become their compact JSON text, bytes hex.
 public struct OTLPProtobufDecoder: Sendable {
-    var cache = SymbolCache()
     var pending = PendingTelemetry()
     var recent = RecentStrings()
     /// Stands in for the caller's table while the parser holds it, so no table is built per call.
@@ -34,7 +33,7 @@ public struct OTLPProtobufDecoder: Sendable {
     /// The event handed to sinks, reused so its attribute storage is reused.
     private var event = Event(timeUnixNano: 0, signal: .span, service: SymbolTable.empty, operation: SymbolTable.empty, status: .unset)
 
-    /// A decoder with an empty cache.
+    /// A decoder.
     public init() {}
 
     /// Decodes one export request of the given kind.
@@ -67,14 +66,12 @@ public struct OTLPProtobufDecoder: Sendable {
     mutating func parse(_ bytes: UnsafeRawBufferPointer, kind: OTLPSignalKind, symbols: inout SymbolTable) throws(TelemetryDecodingError) {
         pending.removeAll()
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        cache.prepare(for: symbols)
         recent.nextRequest()
         var parser = OTLPProtobufParser(
             reader: ProtobufReader(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count),
-            symbols: spareSymbols, cache: SymbolCache.placeholder, pending: PendingTelemetry(), recent: RecentStrings.placeholder
+            symbols: spareSymbols, pending: PendingTelemetry(), recent: RecentStrings.placeholder
         )
         swap(&parser.symbols, &symbols)
-        swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
         swap(&parser.recent, &recent)
         var failure: ProtobufFailure?
@@ -84,7 +81,6 @@ public struct OTLPProtobufDecoder: Sendable {
             failure = error
         }
         swap(&parser.symbols, &symbols)
-        swap(&parser.cache, &cache)
         swap(&parser.pending, &pending)
         swap(&parser.recent, &recent)
         if let failure {

@@ -2,7 +2,7 @@ import GoalpostModel
 
 /// The schema-driven part of the OTLP protobuf decoder: walks one request with a `ProtobufReader`
 /// and fills `PendingTelemetry`, as `OTLPJSONParser` does for JSON. Lives only for one `decode`
-/// call; the decoder lends it its symbol table, cache and buffers.
+/// call; the decoder lends it its symbol table and buffers.
 ///
 /// Field numbers are those of opentelemetry-proto v1.10.0 (`opentelemetry/proto/{common,resource,
 /// trace,logs,metrics}/v1/*.proto`). A field the mapping reads must have its schema's wire type;
@@ -12,7 +12,6 @@ import GoalpostModel
 struct OTLPProtobufParser {
     var reader: ProtobufReader
     var symbols: SymbolTable
-    var cache: SymbolCache
     var pending: PendingTelemetry
     var recent: RecentStrings
     private var serviceNameKey = SymbolTable.empty
@@ -21,20 +20,19 @@ struct OTLPProtobufParser {
     /// How deeply arrays and maps inside attribute values may nest: the JSON decoder's limit.
     static let maximumValueDepth = OTLPJSONParser.maximumValueDepth
 
-    init(reader: ProtobufReader, symbols: SymbolTable, cache: SymbolCache, pending: PendingTelemetry, recent: RecentStrings) {
+    init(reader: ProtobufReader, symbols: SymbolTable, pending: PendingTelemetry, recent: RecentStrings) {
         self.reader = reader
         self.symbols = symbols
-        self.cache = cache
         self.pending = pending
         self.recent = recent
     }
 
     /// The symbol of `bytes`, from the strings seen earlier in this request when it is one of them,
-    /// else from the cache (which interns it when it is new).
+    /// else from the table (which interns it when it is new).
     @inline(__always)
     private mutating func intern(_ bytes: ByteString) -> Symbol {
         let count = bytes.count
-        guard count > 0, count < Int(Int32.max) else { return cache.symbol(bytes, in: &symbols) }
+        guard count > 0, count < Int(Int32.max) else { return symbols.intern(utf8: bytes.start, count: count) }
         let index = RecentStrings.index(of: bytes)
         let entry = recent.entries[index]
         if entry.generation == recent.generation, Int(entry.count) == count,
@@ -42,7 +40,7 @@ struct OTLPProtobufParser {
         {
             return entry.symbol
         }
-        let symbol = cache.symbol(bytes, in: &symbols)
+        let symbol = symbols.intern(utf8: bytes.start, count: count)
         recent.entries[index] = RecentStrings.Entry(
             address: UInt(bitPattern: bytes.start), count: Int32(count), generation: recent.generation, symbol: symbol
         )
@@ -546,7 +544,7 @@ struct OTLPProtobufParser {
     private mutating func internJSON() -> Symbol {
         pending.json.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return SymbolTable.empty }
-            return cache.symbol(ByteString(start: start, count: buffer.count), in: &symbols)
+            return symbols.intern(utf8: start, count: buffer.count)
         }
     }
 
@@ -660,7 +658,7 @@ struct OTLPProtobufParser {
 /// The strings interned so far in one request, by where their bytes are in the input.
 ///
 /// The spans of one request repeat the same keys and values (`http.route`, the customer, the status
-/// code's key …), and comparing two runs of input bytes is cheaper than the `SymbolCache`, which hashes
+/// code's key …), and comparing two runs of input bytes is cheaper than the `SymbolTable`, which hashes
 /// every byte and checks its hit against the table's `String`. Entries point into the input, so they are
 /// good for one request only: each request gets a new generation, and entries of older ones never match.
 struct RecentStrings: Sendable {

@@ -26,6 +26,9 @@ struct BenchDecodeCommand: ParsableCommand {
     @Option(help: "How many times to decode it; the best run counts.")
     var repetitions = 3
 
+    @Flag(help: ArgumentHelp("With --config: run only decode + route + aggregate, --repetitions times (for a profiler).", visibility: .hidden))
+    var pipelineOnly = false
+
     func run() throws {
         switch format {
         case .json:
@@ -60,6 +63,10 @@ struct BenchDecodeCommand: ParsableCommand {
                 throw CommandFailure("cannot evaluate \(config): \(error)")
             }
         }
+        if pipelineOnly, let pipeline {
+            try profilePipeline(bytes: bytes, messages: messages, pipeline: pipeline)
+            return
+        }
         do {
             let result = try benchmarkProtobufDecode(
                 bytes: bytes, messages: messages, kind: .traces, repetitions: max(1, repetitions), pipeline: pipeline
@@ -83,6 +90,28 @@ struct BenchDecodeCommand: ParsableCommand {
             }
         } catch {
             throw CommandFailure("\(file): \(error.description)")
+        }
+    }
+
+    /// Decode + route + aggregate alone, `repetitions` times from the same start: what a profiler should see.
+    private func profilePipeline(bytes: [UInt8], messages: [Range<Int>], pipeline: (sink: ReplayDriver, symbols: SymbolTable)) throws {
+        let clock = ContinuousClock()
+        for _ in 0..<max(1, repetitions) {
+            var driver = pipeline.sink
+            var symbols = pipeline.symbols
+            var decoder = OTLPProtobufDecoder()
+            let start = clock.now
+            let outcome = bytes.withUnsafeBytes { buffer in
+                Result { () throws(TelemetryDecodingError) in
+                    for message in messages {
+                        _ = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[message]), kind: .traces, symbols: &symbols, into: &driver)
+                    }
+                }
+            }
+            do { try outcome.get() } catch { throw CommandFailure("\(file): \(error.description)") }
+            let elapsed = clock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("decode+route+aggregate: \(Int(Double(bytes.count) / 1e6 / seconds)) MB/s (wall clock), \(driver.engine.statistics.eventsMatched) matched")
         }
     }
 }

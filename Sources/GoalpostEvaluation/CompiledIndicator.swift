@@ -23,6 +23,10 @@ struct CompiledIndicator: Sendable {
     var customerKey: Symbol
     /// The dimension keys, in the outcome's order.
     var dimensionKeys: [Symbol]
+    /// Indexed by an attribute key's symbol: 0 when the key is neither the customer attribute nor a dimension,
+    /// else 1 + its position in a cell key (0 the customer, 1… the dimensions). Empty when a key repeats or a
+    /// key's symbol is too large for a small table; cells then compare every key.
+    var keyPositions: [UInt8] = []
     /// For metric indicators, the metric name of each role.
     var metricNames: [(role: MetricRole, name: Symbol)]
     /// Which roles are present, for turning counter increases into good and total.
@@ -50,6 +54,11 @@ struct CompiledIndicator: Sendable {
         }
         customerKey = symbols.intern(outcome.customers.attribute)
         dimensionKeys = outcome.dimensions.map { symbols.intern($0) }
+        let keys = [customerKey] + dimensionKeys
+        if Set(keys).count == keys.count, keys.count < Int(UInt8.max), let largest = keys.map(\.rawValue).max(), largest < 1 << 16 {
+            keyPositions = [UInt8](repeating: 0, count: Int(largest) + 1)
+            for (position, key) in keys.enumerated() { keyPositions[Int(key.rawValue)] = UInt8(position + 1) }
+        }
         metricNames = []
         if indicator.source == .metrics {
             guard let metrics = indicator.metrics else {

@@ -354,7 +354,7 @@ extension OutcomeAggregator {
         case .hour:
             let minute = delta.index &* Time.minutesPerHour
             if minute < firstMinute { firstMinute = minute }
-            cells[cell].series.addHour(delta.counts, sketch: nil, hour: delta.index)
+            cellHistory.addHour(delta.counts, cell: cell, hour: delta.index)
             let scope = Int(cells[cell].scope)
             if scope > 0 { scopes[scope].series.addHour(delta.counts, sketch: nil, hour: delta.index) }
             scopes[0].series.addHour(delta.counts, sketch: delta.sketch, hour: delta.index)

@@ -290,8 +290,7 @@ extension OutcomeAggregator {
 
     /// Each cell's counts over `[start, end)`.
     func cellCounts(from start: Int64, to end: Int64, symbols: SymbolTable) -> [CellCounts] {
-        cells.indices.compactMap { index in
-            let counts = cells[index].series.counts(from: start, to: end)
+        cellHistory.counts(from: start, to: end).enumerated().compactMap { index, counts in
             guard counts.total != 0 else { return nil }
             let key = cellTable.key(of: index)
             let customerValue = key[key.startIndex]

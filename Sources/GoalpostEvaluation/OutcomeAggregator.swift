@@ -18,11 +18,10 @@ struct ScopeState: Sendable {
     var firingShortWindow: TimeSpan?
 }
 
-/// One cell: a customer × the outcome's dimension values.
+/// One cell: a customer × the outcome's dimension values (its counts are in the outcome's `CellHistory`).
 struct CellState: Sendable {
     /// The customer scope the cell rolls up into, or −1.
     var scope: Int32
-    var series: TieredSeries
 }
 
 /// Everything the engine keeps for one outcome: its cells, its scopes, and its open incident.
@@ -44,6 +43,7 @@ struct OutcomeAggregator: Sendable {
 
     var cellTable: CellTable
     var cells: [CellState] = []
+    var cellHistory: CellHistory
     /// Index 0 is the global scope.
     var scopes: [ScopeState]
     var customerScopes: [AttributeValue: Int32] = [:]
@@ -131,6 +131,7 @@ struct OutcomeAggregator: Sendable {
         samplesPerMinute = configuration.badSamplesPerMinute
         persistence = configuration.persistence
         cellTable = CellTable(width: 1 + outcome.dimensions.count)
+        cellHistory = CellHistory(tiers: tiers)
         let global = ScopeState(
             scope: .global, customer: nil, objective: outcome.objective,
             series: TieredSeries(tiers: tiers, hourSketches: configuration.latencySketches),
@@ -179,11 +180,23 @@ struct OutcomeAggregator: Sendable {
         let customerKey = indicator.customerKey
         return withUnsafeTemporaryAllocation(of: AttributeValue.self, capacity: width) { key in
             key.initialize(repeating: Self.missing)
-            indicator.dimensionKeys.withUnsafeBufferPointer { dimensionKeys in
-                for attribute in attributes {
-                    if attribute.key == customerKey { key[0] = attribute.value }
-                    for position in dimensionKeys.indices where dimensionKeys[position] == attribute.key {
-                        key[position &+ 1] = attribute.value
+            if !indicator.keyPositions.isEmpty {
+                // One table read per attribute instead of a comparison with every key.
+                indicator.keyPositions.withUnsafeBufferPointer { positions in
+                    for attribute in attributes {
+                        let raw = Int(attribute.key.rawValue)
+                        guard raw < positions.count else { continue }
+                        let position = Int(positions[raw])
+                        if position != 0 { key[position &- 1] = attribute.value }
+                    }
+                }
+            } else {
+                indicator.dimensionKeys.withUnsafeBufferPointer { dimensionKeys in
+                    for attribute in attributes {
+                        if attribute.key == customerKey { key[0] = attribute.value }
+                        for position in dimensionKeys.indices where dimensionKeys[position] == attribute.key {
+                            key[position &+ 1] = attribute.value
+                        }
                     }
                 }
             }
@@ -213,7 +226,8 @@ struct OutcomeAggregator: Sendable {
                 customerScopes[customerValue] = scopeIndex
             }
         }
-        cells.append(CellState(scope: scopeIndex, series: TieredSeries(tiers: tiers, hourSketches: false)))
+        cells.append(CellState(scope: scopeIndex))
+        cellHistory.addCell()
         cellKeys.append(CellKey(key.map { CellValue($0, symbols: symbols) }))
         staging.addCell()
     }
@@ -252,7 +266,8 @@ struct OutcomeAggregator: Sendable {
             let minute = staging.minutes[slot]
             let counts = staging.counts[slot]
             let sketch: LatencySketch? = staging.sketches[slot].isEmpty ? nil : staging.sketches[slot]
-            cells[cell].series.add(counts, sketch: sketch, minute: minute)
+            // Cells keep counts only: investigations read their counts, latencies are read per scope.
+            cellHistory.add(counts, cell: cell, minute: minute)
             let scope = Int(cells[cell].scope)
             if scope > 0 { scopes[scope].series.add(counts, sketch: sketch, minute: minute) }
             scopes[0].series.add(counts, sketch: nil, minute: minute)
@@ -270,7 +285,7 @@ struct OutcomeAggregator: Sendable {
 
     /// Drops buckets the tiers no longer keep (memory follows cells × tiers, not time).
     mutating func trim(frontierMinute: Int64) {
-        for index in cells.indices { cells[index].series.trim(frontierMinute: frontierMinute, tiers: tiers) }
+        cellHistory.trim(frontierMinute: frontierMinute)
         let hourLimit = Time.floorDiv(frontierMinute, Time.minutesPerHour) &- tiers.hourSlots
         for index in scopes.indices {
             scopes[index].series.trim(frontierMinute: frontierMinute, tiers: tiers)
@@ -280,6 +295,6 @@ struct OutcomeAggregator: Sendable {
 
     /// Buckets held by this outcome's cells and scopes.
     var retainedBuckets: Int {
-        cells.reduce(0) { $0 + $1.series.retainedBuckets } + scopes.reduce(0) { $0 + $1.series.retainedBuckets + ($1.slices?.count ?? 0) }
+        cellHistory.retainedBuckets + scopes.reduce(0) { $0 + $1.series.retainedBuckets + ($1.slices?.count ?? 0) }
     }
 }

@@ -27,7 +27,7 @@ public enum OTLPSignalKind: String, Hashable, Sendable, CaseIterable {
 /// the resource's, then the item's; arrays and maps become their compact JSON text, bytes hex.
 public struct OTLPProtobufDecoder: Sendable {
     var pending = PendingTelemetry()
-    var recent = RecentStrings()
+    var recent = RecentValues()
     /// Stands in for the caller's table while the parser holds it, so no table is built per call.
     private let spareSymbols = SymbolTable()
     /// The event handed to sinks, reused so its attribute storage is reused.
@@ -69,7 +69,7 @@ public struct OTLPProtobufDecoder: Sendable {
         recent.nextRequest()
         var parser = OTLPProtobufParser(
             reader: ProtobufReader(base: base.assumingMemoryBound(to: UInt8.self), count: bytes.count),
-            symbols: spareSymbols, pending: PendingTelemetry(), recent: RecentStrings.placeholder
+            symbols: spareSymbols, pending: PendingTelemetry(), recent: RecentValues.placeholder
         )
         swap(&parser.symbols, &symbols)
         swap(&parser.pending, &pending)
@@ -90,7 +90,22 @@ public struct OTLPProtobufDecoder: Sendable {
     }
 }
 
-extension RecentStrings {
+/// The strings and attributes already decoded in the current request (see `RecentBytes`).
+struct RecentValues: Sendable {
+    var strings = RecentBytes(blank: SymbolTable.empty)
+    var attributes = RecentBytes(blank: Attribute(key: SymbolTable.empty, value: .string(SymbolTable.empty)))
+
+    /// Starts a new request.
+    mutating func nextRequest() {
+        strings.nextRequest()
+        attributes.nextRequest()
+    }
+
     /// An empty stand-in that allocates nothing, while the real one is lent out.
-    static var placeholder: RecentStrings { RecentStrings(slotCount: 0) }
+    static var placeholder: RecentValues {
+        RecentValues(
+            strings: RecentBytes(blank: SymbolTable.empty, slotCount: 0),
+            attributes: RecentBytes(blank: Attribute(key: SymbolTable.empty, value: .string(SymbolTable.empty)), slotCount: 0)
+        )
+    }
 }

@@ -13,14 +13,14 @@ struct OTLPProtobufParser {
     var reader: ProtobufReader
     var symbols: SymbolTable
     var pending: PendingTelemetry
-    var recent: RecentStrings
+    var recent: RecentValues
     private var serviceNameKey = SymbolTable.empty
     private var httpRouteKey = SymbolTable.empty
     private var eventNameKey = SymbolTable.empty
     /// How deeply arrays and maps inside attribute values may nest: the JSON decoder's limit.
     static let maximumValueDepth = OTLPJSONParser.maximumValueDepth
 
-    init(reader: ProtobufReader, symbols: SymbolTable, pending: PendingTelemetry, recent: RecentStrings) {
+    init(reader: ProtobufReader, symbols: SymbolTable, pending: PendingTelemetry, recent: RecentValues) {
         self.reader = reader
         self.symbols = symbols
         self.pending = pending
@@ -33,17 +33,10 @@ struct OTLPProtobufParser {
     private mutating func intern(_ bytes: ByteString) -> Symbol {
         let count = bytes.count
         guard count > 0, count < Int(Int32.max) else { return symbols.intern(utf8: bytes.start, count: count) }
-        let index = RecentStrings.index(of: bytes)
-        let entry = recent.entries[index]
-        if entry.generation == recent.generation, Int(entry.count) == count,
-            let start = UnsafePointer<UInt8>(bitPattern: entry.address), bytesEqual(start, bytes.start, count)
-        {
-            return entry.symbol
-        }
+        let (slot, seen) = recent.strings.lookup(bytes)
+        if let seen { return seen }
         let symbol = symbols.intern(utf8: bytes.start, count: count)
-        recent.entries[index] = RecentStrings.Entry(
-            address: UInt(bitPattern: bytes.start), count: Int32(count), generation: recent.generation, symbol: symbol
-        )
+        recent.strings.store(symbol, for: bytes, slot: slot)
         return symbol
     }
 
@@ -487,6 +480,14 @@ struct OTLPProtobufParser {
     /// `KeyValue` (1 key, 2 value), appended to the request's attributes.
     private mutating func parseKeyValue(_ field: ProtobufFieldKey) throws(ProtobufFailure) {
         let outer = try reader.enter(field)
+        let whole = ByteString(start: reader.base + reader.pos, count: reader.end - reader.pos)
+        let memo = whole.count > 0 && whole.count < Int(Int32.max) ? recent.attributes.lookup(whole) : nil
+        if let attribute = memo?.value {
+            reader.pos = reader.end
+            reader.leave(outer)
+            pending.attributes.append(attribute)
+            return
+        }
         var name = SymbolTable.empty
         var value = AttributeValue.string(SymbolTable.empty)
         while reader.hasMore {
@@ -501,7 +502,9 @@ struct OTLPProtobufParser {
             }
         }
         reader.leave(outer)
-        pending.attributes.append(Attribute(key: name, value: value))
+        let attribute = Attribute(key: name, value: value)
+        if let memo { recent.attributes.store(attribute, for: whole, slot: memo.slot) }
+        pending.attributes.append(attribute)
     }
 
     /// `AnyValue`: 1 string, 2 bool, 3 int, 4 double, 5 array, 6 kvlist, 7 bytes. Scalars as
@@ -655,38 +658,63 @@ struct OTLPProtobufParser {
     }
 }
 
-/// The strings interned so far in one request, by where their bytes are in the input.
+/// What runs of input bytes seen earlier in one request decoded to, by where the bytes are in the input:
+/// strings to their symbols, whole attributes (`KeyValue` messages) to their `Attribute`.
 ///
 /// The spans of one request repeat the same keys and values (`http.route`, the customer, the status
-/// code's key …), and comparing two runs of input bytes is cheaper than the `SymbolTable`, which hashes
-/// every byte and checks its hit against the table's `String`. Entries point into the input, so they are
-/// good for one request only: each request gets a new generation, and entries of older ones never match.
-struct RecentStrings: Sendable {
+/// code's key …), and comparing two runs of input bytes is cheaper than decoding them again: than the
+/// `SymbolTable`, which hashes every byte and checks its hit against the table's `String`, or than walking
+/// a `KeyValue` and its `AnyValue` and interning both strings. Equal bytes decode to the same value
+/// (decoding is deterministic and the table only grows). Entries point into the input, so they are good
+/// for one request only: each request gets a new generation, and entries of older ones never match.
+struct RecentBytes<Value: Sendable>: Sendable {
     struct Entry: Sendable {
         /// The address of the bytes in the input (a number, so the decoder stays `Sendable`).
         var address: UInt = 0
         var count: Int32 = 0
         var generation: UInt32 = 0
-        var symbol = SymbolTable.empty
+        var value: Value
     }
 
-    static let slotBits = 9
-    var entries: [Entry]
+    static var slotBits: Int { 9 }
+    private var entries: [Entry]
+    private let blank: Value
     /// The current request's generation; entries of another never match. Starts at 1, so fresh entries do not either.
-    var generation: UInt32 = 1
+    private var generation: UInt32 = 1
 
-    /// A table of `1 << slotBits` empty slots, or of none for a stand-in that is never used.
-    init(slotCount: Int = 1 << slotBits) {
-        entries = [Entry](repeating: Entry(), count: slotCount)
+    /// A table of `1 << slotBits` empty slots, or of none for a stand-in that is never used; `blank` fills them.
+    init(blank: Value, slotCount: Int = 1 << Self.slotBits) {
+        self.blank = blank
+        entries = [Entry](repeating: Entry(value: blank), count: slotCount)
     }
 
     /// Starts a new request.
     mutating func nextRequest() {
         generation &+= 1
         if generation == 0 {
-            entries = [Entry](repeating: Entry(), count: 1 << Self.slotBits)
+            entries = [Entry](repeating: Entry(value: blank), count: 1 << Self.slotBits)
             generation = 1
         }
+    }
+
+    /// The value of `bytes` (not empty, shorter than 2 GiB) when the same bytes were seen in this request,
+    /// and the slot to `store` it in otherwise.
+    @inline(__always)
+    func lookup(_ bytes: ByteString) -> (slot: Int, value: Value?) {
+        let slot = Self.index(of: bytes)
+        let entry = entries[slot]
+        if entry.generation == generation, Int(entry.count) == bytes.count,
+            let start = UnsafePointer<UInt8>(bitPattern: entry.address), bytesEqual(start, bytes.start, bytes.count)
+        {
+            return (slot, entry.value)
+        }
+        return (slot, nil)
+    }
+
+    /// Remembers what `bytes` decoded to, in the slot `lookup` gave.
+    @inline(__always)
+    mutating func store(_ value: Value, for bytes: ByteString, slot: Int) {
+        entries[slot] = Entry(address: UInt(bitPattern: bytes.start), count: Int32(bytes.count), generation: generation, value: value)
     }
 
     /// A slot for `bytes` (not empty): a hash of the length and the first and last eight bytes.

@@ -4,16 +4,23 @@ import GoalpostModel
 /// open addressing over a flat array of keys.
 ///
 /// Attribute values are compared as interned symbols (strings) or bit patterns (numbers), so a key lookup is
-/// a hash of a few integers and a comparison of a few integers. A key of at most two strings (a customer and
-/// one dimension, the usual case) also fits in 64 bits, kept in its slot: looking it up then reads one slot
-/// and no other array, which matters because the table is far larger than the caches and every event looks
-/// a cell up.
+/// a hash of a few integers and a comparison of a few integers. A key of at most six strings (a customer and
+/// up to five dimensions, the usual case) also fits in three 64-bit words, kept in its slot: looking it up then
+/// reads one slot and no other array, which matters because the table is far larger than the caches and every
+/// event looks a cell up.
 struct CellTable: Sendable {
-    /// One slot: the packed key (when `meta` has the packed flag) and `meta`, the hash's top 31 bits, the
-    /// packed flag and the cell index + 1 (0 is empty).
+    /// One slot: `meta`, the hash's top 31 bits, the packed flag and the cell index + 1 (0 is empty), and the
+    /// packed key when `meta` has the packed flag (32 bytes).
     struct Slot: Sendable {
-        var packed: UInt64
         var meta: UInt64
+        var packed: PackedKey
+    }
+
+    /// Up to six strings' symbols, two per word, the first in the low half of the first word.
+    struct PackedKey: Sendable, Equatable {
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        var c: UInt64 = 0
     }
 
     /// Values per key: 1 (the customer) + the number of dimensions.
@@ -22,20 +29,19 @@ struct CellTable: Sendable {
     private(set) var keys: [AttributeValue] = []
     /// Full hashes per cell, read only when the table grows.
     private var hashes: [UInt64] = []
-    /// Per cell, its packed key or `unpacked`, read only when the table grows.
-    private var packedKeys: [UInt64] = []
+    /// Per cell, its packed key (or nil), read only when the table grows.
+    private var packedKeys: [PackedKey?] = []
     /// A power of two long.
     private var slots: [Slot]
 
     private static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
     private static let packedFlag: UInt64 = 0x1_0000_0000
-    /// Not a packed key. Two strings of symbol `UInt32.max` would pack to it too; such a key is then simply
-    /// treated as unpacked, alike when it is inserted and looked up.
-    private static let unpacked: UInt64 = .max
+    /// The widest key that packs.
+    static let packedWidth = 6
 
     init(width: Int) {
         self.width = max(1, width)
-        slots = Array(repeating: Slot(packed: 0, meta: 0), count: 64)
+        slots = Array(repeating: Slot(meta: 0, packed: PackedKey()), count: 64)
     }
 
     /// Cells held.
@@ -58,16 +64,20 @@ struct CellTable: Sendable {
         var hash: UInt64 = 0x243F_6A88_85A3_08D3
         for position in 0..<width { hash = Self.mix(hash, key[position]) }
         let packed = Self.pack(key, width: width)
-        let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == Self.unpacked ? 0 : Self.packedFlag)
+        let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == nil ? 0 : Self.packedFlag)
         let found: Int? = slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
             while true {
-                let entry = slots[slot]
-                if entry.meta == 0 { return nil }
-                if entry.meta & Self.tagMask == tag {
-                    let cell = Int(truncatingIfNeeded: entry.meta & 0xFFFF_FFFF) &- 1
-                    if packed == Self.unpacked ? equal(cell, key) : entry.packed == packed { return cell }
+                let meta = slots[slot].meta
+                if meta == 0 { return nil }
+                if meta & Self.tagMask == tag {
+                    let cell = Int(truncatingIfNeeded: meta & 0xFFFF_FFFF) &- 1
+                    if let packed {
+                        if slots[slot].packed == packed { return cell }
+                    } else if equal(cell, key) {
+                        return cell
+                    }
                 }
                 slot = (slot &+ 1) & mask
             }
@@ -77,7 +87,7 @@ struct CellTable: Sendable {
     }
 
     @inline(never)
-    private mutating func insert(_ key: UnsafeBufferPointer<AttributeValue>, hash: UInt64, tag: UInt64, packed: UInt64) -> Int {
+    private mutating func insert(_ key: UnsafeBufferPointer<AttributeValue>, hash: UInt64, tag: UInt64, packed: PackedKey?) -> Int {
         let cell = hashes.count
         hashes.append(hash)
         packedKeys.append(packed)
@@ -85,7 +95,7 @@ struct CellTable: Sendable {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
         while slots[slot].meta != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Slot(packed: packed, meta: tag | UInt64(cell + 1))
+        slots[slot] = Slot(meta: tag | UInt64(cell + 1), packed: packed ?? PackedKey())
         if hashes.count * 2 > slots.count { grow() }
         return cell
     }
@@ -98,25 +108,33 @@ struct CellTable: Sendable {
     }
 
     private mutating func grow() {
-        var bigger = [Slot](repeating: Slot(packed: 0, meta: 0), count: slots.count * 2)
+        var bigger = [Slot](repeating: Slot(meta: 0, packed: PackedKey()), count: slots.count * 2)
         let mask = bigger.count - 1
         for (cell, hash) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
             while bigger[slot].meta != 0 { slot = (slot + 1) & mask }
             let packed = packedKeys[cell]
-            let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == Self.unpacked ? 0 : Self.packedFlag)
-            bigger[slot] = Slot(packed: packed, meta: tag | UInt64(cell + 1))
+            let tag = hash & (Self.tagMask ^ Self.packedFlag) | (packed == nil ? 0 : Self.packedFlag)
+            bigger[slot] = Slot(meta: tag | UInt64(cell + 1), packed: packed ?? PackedKey())
         }
         slots = bigger
     }
 
-    /// The key in 64 bits when it is at most two strings (the first in the low half), else `unpacked`.
+    /// The key in three words when it is at most six strings, else nil.
     @inline(__always)
-    static func pack(_ key: UnsafeBufferPointer<AttributeValue>, width: Int) -> UInt64 {
-        guard width <= 2, case .string(let first) = key[0] else { return unpacked }
-        guard width == 2 else { return UInt64(first.rawValue) }
-        guard case .string(let second) = key[1] else { return unpacked }
-        return UInt64(first.rawValue) | UInt64(second.rawValue) << 32
+    static func pack(_ key: UnsafeBufferPointer<AttributeValue>, width: Int) -> PackedKey? {
+        guard width <= packedWidth else { return nil }
+        var words = PackedKey()
+        for position in 0..<width {
+            guard case .string(let symbol) = key[position] else { return nil }
+            let bits = UInt64(symbol.rawValue) << (32 &* UInt64(position & 1))
+            switch position >> 1 {
+            case 0: words.a |= bits
+            case 1: words.b |= bits
+            default: words.c |= bits
+            }
+        }
+        return words
     }
 
     /// Equality by symbol or bit pattern (so a NaN attribute finds its cell again).

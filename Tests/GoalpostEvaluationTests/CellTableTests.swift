@@ -14,7 +14,7 @@ struct CellTableTests {
         }
     }
 
-    @Test("every key finds the cell it was first given, across growth, packed or not", arguments: [1, 2, 3])
+    @Test("every key finds the cell it was first given, across growth, packed or not", arguments: [1, 2, 3, 6, 7])
     func findsCells(width: Int) {
         var random = SeededGenerator(seed: UInt64(width))
         var table = CellTable(width: width)

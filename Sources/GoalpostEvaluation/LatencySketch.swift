@@ -54,13 +54,37 @@ public struct LatencySketch: Hashable, Sendable, Codable {
     /// A sketch of `zeros` zero durations and `keyCount` positive ones whose bucket keys are packed in
     /// `packedKeys` (16 bits each, the first added in the low bits): the same sketch as adding them one by one.
     init(packedKeys: UInt64, keyCount: Int, zeros: UInt64) {
-        count = UInt64(keyCount) &+ zeros
-        zeroCount = zeros
         bins.reserveCapacity(keyCount)
+        add(packedKeys: packedKeys, keyCount: keyCount, zeros: zeros)
+    }
+
+    /// A sketch of staged latencies.
+    init(_ latencies: StagedLatencies) {
+        switch latencies {
+        case .none: self.init()
+        case .sketch(let sketch): self = sketch
+        case .keys(let keys, let count, let zeros): self.init(packedKeys: keys, keyCount: count, zeros: zeros)
+        }
+    }
+
+    /// Adds `keyCount` bucket keys packed 16 bits each (the first in the low bits) and `zeros` zero latencies.
+    mutating func add(packedKeys: UInt64, keyCount: Int, zeros: UInt64) {
+        count &+= UInt64(keyCount) &+ zeros
+        zeroCount &+= zeros
         var keys = packedKeys
         for _ in 0..<keyCount {
             add(key: keys & 0xFFFF)
             keys >>= 16
+        }
+    }
+
+    /// Adds staged latencies.
+    @inline(__always)
+    mutating func add(_ latencies: StagedLatencies) {
+        switch latencies {
+        case .none: break
+        case .sketch(let sketch): merge(sketch)
+        case .keys(let keys, let count, let zeros): add(packedKeys: keys, keyCount: count, zeros: zeros)
         }
     }
 

@@ -257,25 +257,24 @@ struct OutcomeAggregator: Sendable {
     /// Adds the staged buckets to the cell, customer and global series.
     mutating func flush() {
         guard !staging.isEmpty else { return }
-        staging.settle()
         // The global scope's latencies are gathered per minute first (usually one or two minutes per tick)
-        // and added once, instead of merging every cell's sketch into the minute and the hour sketch.
+        // and added once, instead of merging every cell's sketch into the minute and the hour sketch. A slot's
+        // first few latencies go from its open record to the sketches as bucket keys, with no sketch of its own.
         var globalSketches: [(minute: Int64, sketch: LatencySketch)] = []
         for slot in staging.cells.indices {
             let cell = Int(staging.cells[slot])
             let minute = staging.minutes[slot]
-            let counts = staging.counts[slot]
-            let sketch: LatencySketch? = staging.sketches[slot].isEmpty ? nil : staging.sketches[slot]
+            let (counts, latencies) = staging.content(of: slot)
             // Cells keep counts only: investigations read their counts, latencies are read per scope.
             cellHistory.add(counts, cell: cell, minute: minute)
             let scope = Int(cells[cell].scope)
-            if scope > 0 { scopes[scope].series.add(counts, sketch: sketch, minute: minute) }
+            if scope > 0 { scopes[scope].series.add(counts, latencies: latencies, minute: minute) }
             scopes[0].series.add(counts, sketch: nil, minute: minute)
-            if let sketch {
+            if !latencies.isEmpty {
                 if let index = globalSketches.firstIndex(where: { $0.minute == minute }) {
-                    globalSketches[index].sketch.merge(sketch)
+                    globalSketches[index].sketch.add(latencies)
                 } else {
-                    globalSketches.append((minute, sketch))
+                    globalSketches.append((minute, LatencySketch(latencies)))
                 }
             }
         }

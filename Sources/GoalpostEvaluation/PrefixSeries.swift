@@ -184,17 +184,23 @@ struct SketchSeries: Sendable {
     var count: Int { buckets.count - first }
 
     mutating func add(_ sketch: LatencySketch, at index: Int64) {
-        guard index > evictedThrough, !sketch.isEmpty else { return }
+        guard !sketch.isEmpty else { return }
+        add(.sketch(sketch), at: index)
+    }
+
+    /// Adds staged latencies (a few bucket keys, or a sketch) to bucket `index`.
+    mutating func add(_ latencies: StagedLatencies, at index: Int64) {
+        guard index > evictedThrough else { return }
         if count > 0, let last = buckets.last?.index, last >= index {
             var position = buckets.count - 1
             while position > first, buckets[position - 1].index >= index { position -= 1 }
             if buckets[position].index == index {
-                buckets[position].sketch.merge(sketch)
+                buckets[position].sketch.add(latencies)
             } else {
-                buckets.insert((index, sketch), at: position)
+                buckets.insert((index, LatencySketch(latencies)), at: position)
             }
         } else {
-            buckets.append((index, sketch))
+            buckets.append((index, LatencySketch(latencies)))
         }
         if index &- retention > evictedThrough { evict(through: index &- retention) }
     }

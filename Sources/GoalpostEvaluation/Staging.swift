@@ -50,6 +50,20 @@ struct Staging: Sendable {
         if let sketch { sketches[spill(cell)].merge(sketch) }
     }
 
+    /// What slot `slot` holds, without settling it: its counts and latencies, read from the cell's open
+    /// record while that record is the slot's (its first latencies then stay bucket keys, no sketch is built).
+    @inline(__always)
+    func content(of slot: Int) -> (counts: Counts, latencies: StagedLatencies) {
+        let record = open[Int(cells[slot])]
+        guard record.slot == Int32(truncatingIfNeeded: slot) else {
+            return (counts[slot], sketches[slot].isEmpty ? .none : .sketch(sketches[slot]))
+        }
+        let counts = Counts(good: record.good, total: record.total)
+        if record.pending == OpenSlot.spilled { return (counts, sketches[slot].isEmpty ? .none : .sketch(sketches[slot])) }
+        if record.pending == 0 && record.zeros == 0 { return (counts, .none) }
+        return (counts, .keys(record.keys, count: Int(record.pending), zeros: UInt64(record.zeros)))
+    }
+
     /// Writes every open record into its slot (see the type's note); the slots then hold everything staged.
     mutating func settle() {
         for slot in cells.indices {
@@ -103,6 +117,19 @@ struct Staging: Sendable {
             open[cell].pending = OpenSlot.spilled
         }
         return slot
+    }
+}
+
+/// Latencies of a staged slot: none, a few sketch bucket keys (16 bits each, the first in the low bits)
+/// with a number of zero latencies, or a sketch.
+enum StagedLatencies {
+    case none
+    case keys(UInt64, count: Int, zeros: UInt64)
+    case sketch(LatencySketch)
+
+    var isEmpty: Bool {
+        if case .none = self { return true }
+        return false
     }
 }
 

@@ -46,6 +46,20 @@ struct TieredSeries: Sendable {
         if minute > lastMinute { lastMinute = minute }
     }
 
+    /// Adds one minute's counts and its staged latencies (a roll-up of a staged slot).
+    mutating func add(_ counts: Counts, latencies: StagedLatencies, minute: Int64) {
+        let hour = Time.floorDiv(minute, Time.minutesPerHour)
+        if counts.total != 0 || counts.good != 0 {
+            minutes.add(counts, at: minute)
+            hours.add(counts, at: hour)
+        }
+        if !latencies.isEmpty {
+            minuteSketches.add(latencies, at: minute)
+            hourSketches?.add(latencies, at: hour)
+        }
+        if minute > lastMinute { lastMinute = minute }
+    }
+
     /// Adds a whole hour's counts (restored from a store's roll-up) to the hour tier only.
     mutating func addHour(_ counts: Counts, sketch: LatencySketch?, hour: Int64) {
         if counts.total != 0 || counts.good != 0 { hours.add(counts, at: hour) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GoalpostModel
 
 /// The default `Store`: one SQLite file in WAL mode through GRDB, one `DatabasePool` per process.
@@ -238,10 +239,7 @@ public final class SQLiteStore: Store {
                             sketch = goalpost_merge_sketch(sketch, excluded.sketch)
                         """)
                     for row in batch.aggregates {
-                        try statement.execute(arguments: [
-                            row.outcome, row.cell, row.resolution.rawValue, row.index, row.good, row.total,
-                            row.sketch.map { Data($0) },
-                        ])
+                        try Self.insert(row, resolution: row.resolution.rawValue, index: row.index, with: statement, in: db)
                     }
                 }
                 if !batch.slices.isEmpty {
@@ -331,7 +329,7 @@ public final class SQLiteStore: Store {
                         sketch = goalpost_merge_sketch(sketch, excluded.sketch)
                     """)
                 for row in merge(rows) {
-                    try statement.execute(arguments: [row.outcome, row.cell, hour, row.good, row.total, row.sketch.map { Data($0) }])
+                    try Self.insert(row, resolution: nil, index: hour, with: statement, in: db)
                 }
                 try db.execute(sql: "DELETE FROM aggregate WHERE resolution = 0 AND idx BETWEEN ? AND ?", arguments: [first, last])
                 return rows.count
@@ -640,15 +638,80 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private static func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AggregateRecord] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let sketch: Data? = row["sketch"]
-            let resolution: Int = row["resolution"]
-            return AggregateRecord(
-                outcome: row["outcome"], cell: row["cell"], resolution: resolution == 1 ? .hour : .minute, index: row["idx"],
-                good: row["good"], total: row["total"], sketch: sketch.map { [UInt8]($0) }
-            )
+    // Aggregate rows are the store's bulk (one per cell and minute): they are bound and read through SQLite's
+    // C interface on GRDB's statements, which skips building `StatementArguments` and `Row`s per row.
+
+    /// Executes an aggregate upsert `statement` for `row` at `index`; with `resolution` nil the statement has the
+    /// resolution in its SQL and takes six values, else seven.
+    private static func insert(_ row: AggregateRecord, resolution: Int?, index: Int64, with statement: Statement, in db: Database) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        var position: Int32 = 1
+        func text(_ value: String) {
+            _ = value.withCString { sqlite3_bind_text(handle, position, $0, -1, transientDestructor) }
+            position += 1
         }
+        text(row.outcome)
+        text(row.cell)
+        if let resolution {
+            sqlite3_bind_int64(handle, position, Int64(resolution))
+            position += 1
+        }
+        sqlite3_bind_int64(handle, position, index)
+        sqlite3_bind_double(handle, position + 1, row.good)
+        sqlite3_bind_double(handle, position + 2, row.total)
+        if let sketch = row.sketch {
+            _ = sketch.withUnsafeBytes { sqlite3_bind_blob(handle, position + 3, $0.baseAddress, Int32($0.count), transientDestructor) }
+        } else {
+            sqlite3_bind_null(handle, position + 3)
+        }
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        }
+    }
+
+    /// The aggregate rows a `SELECT * FROM aggregate …` returns.
+    private static func records(_ db: Database, sql: String, arguments: StatementArguments) throws -> [AggregateRecord] {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        var columns = [String: Int32]()
+        for column in 0..<sqlite3_column_count(handle) { columns[String(cString: sqlite3_column_name(handle, column))] = column }
+        guard let outcome = columns["outcome"], let cell = columns["cell"], let resolution = columns["resolution"],
+              let index = columns["idx"], let good = columns["good"], let total = columns["total"], let sketch = columns["sketch"]
+        else {
+            throw DatabaseError(message: "aggregate query without the aggregate table's columns", sql: sql)
+        }
+        func text(_ column: Int32) -> String {
+            guard let start = sqlite3_column_text(handle, column) else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+        }
+        var records = [AggregateRecord]()
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            var bytes: [UInt8]?
+            if sqlite3_column_type(handle, sketch) != SQLITE_NULL {
+                let count = Int(sqlite3_column_bytes(handle, sketch))
+                if let blob = sqlite3_column_blob(handle, sketch) {
+                    bytes = [UInt8](UnsafeRawBufferPointer(start: blob, count: count))
+                } else {
+                    bytes = []
+                }
+            }
+            records.append(AggregateRecord(
+                outcome: text(outcome), cell: text(cell), resolution: sqlite3_column_int64(handle, resolution) == 1 ? .hour : .minute,
+                index: sqlite3_column_int64(handle, index), good: sqlite3_column_double(handle, good),
+                total: sqlite3_column_double(handle, total), sketch: bytes
+            ))
+        }
+        return records
     }
 
     /// A scope as stored: `global`, or `customer:` and the id.
@@ -665,3 +728,6 @@ public final class SQLiteStore: Store {
         return .customer(String(text.dropFirst("customer:".count)))
     }
 }
+
+/// SQLite's `SQLITE_TRANSIENT`: it copies a bound value before the call returns.
+private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -115,7 +115,18 @@ struct DemoStory: Encodable {
             } else {
                 lines.append("  Change:   no recorded change explains it")
             }
-            lines.append("  Do:       \(investigation.recommendation.text)")
+        }
+        lines.append("")
+        lines.append("Ranked by business impact:")
+        let ranked = ([incident] + background).sorted { $0.rank > $1.rank }
+        for (index, item) in ranked.prefix(5).enumerated() {
+            let scope = item.scopes.compactMap(\.customer)
+            let who = scope.isEmpty ? "everyone" : (scope.count == 1 ? scope[0] : "\(scope.count) customers")
+            lines.append("  \(index + 1). \(item.severity.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.outcome) (\(who)) rank \(String(format: "%.4f", item.rank))")
+        }
+        if let investigation = detection.investigation {
+            lines.append("")
+            lines.append("Recommendation: \(investigation.recommendation.text)")
         }
         if let page = pagePayload {
             let payload = page["payload"] as? [String: Any] ?? [:]
@@ -157,14 +168,6 @@ struct DemoStory: Encodable {
         if !quiet.isEmpty {
             lines.append("  Not sent: \(quiet.map { "\($0.severity.rawValue) \($0.outcome) (rank \(String(format: "%.4f", $0.rank)))" }.joined(separator: ", ")) "
                 + "— below the on-call policy's minimum rank; it stays on the dashboard.")
-        }
-        lines.append("")
-        lines.append("Ranked by business impact:")
-        let ranked = ([incident] + background).sorted { $0.rank > $1.rank }
-        for (index, item) in ranked.prefix(5).enumerated() {
-            let scope = item.scopes.compactMap(\.customer)
-            let who = scope.isEmpty ? "everyone" : (scope.count == 1 ? scope[0] : "\(scope.count) customers")
-            lines.append("  \(index + 1). \(item.severity.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(item.outcome) (\(who)) rank \(String(format: "%.4f", item.rank))")
         }
         if !deployChecks.isEmpty {
             lines.append("")

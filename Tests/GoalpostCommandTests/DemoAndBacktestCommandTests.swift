@@ -110,14 +110,15 @@ struct DemoAndBacktestCommandTests {
         #expect(Set(notifications.compactMap { $0["event"] as? String }) == ["opened", "investigated", "resolved"])
     }
 
-    @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, rank")
+    @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, investigation, rank, recommendation, notification")
     func demoText() throws {
         let result = try runCommand(try goalpost(), ["demo"])
         #expect(result.status == 0)
         let text = result.stdout
         let markers = ["Every customer can sign in successfully 99.9% of the time.", "auth-api 2.3.1", "Goalpost pages: sign-in",
-                       "still looks healthy", "Per customer", "Impact: 6 customers", "The page Goalpost sent",
-                       "Notifications (", "Ranked by business impact", "Deploy checks (", "auth-api 2.3.1: 10m fail"]
+                       "still looks healthy", "Per customer", "Impact: 6 customers", "Investigation (", "Where:    http.route=/sso/callback",
+                       "Ranked by business impact", "1. page   sign-in", "2. ticket", "Recommendation: Roll back auth-api 2.3.1",
+                       "The page Goalpost sent", "Notifications (", "Deploy checks (", "auth-api 2.3.1: 10m fail"]
         let positions = markers.map { text.range(of: $0)?.lowerBound }
         #expect(positions.allSatisfy { $0 != nil }, "\(text)")
         let found = positions.compactMap { $0 }

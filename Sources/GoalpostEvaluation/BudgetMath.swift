@@ -1,3 +1,4 @@
+import Foundation
 import GoalpostModel
 
 /// The error-budget arithmetic, as pure functions (docs/evaluation.md has the derivations and sources).
@@ -54,5 +55,34 @@ public enum BudgetMath {
     public static func budgetConsumed(burnRate: Double, duration: TimeSpan, window: TimeSpan) -> Double {
         guard window.nanoseconds > 0 else { return 0 }
         return burnRate * Double(duration.nanoseconds) / Double(window.nanoseconds)
+    }
+
+    /// The significance a customer's failures must reach to count as hurt by an incident it did not fire for.
+    public static let hurtSignificance = 0.001
+
+    /// Whether `bad` failures of `total` events are more than the objective allows by more than chance: at
+    /// least `minimumBad` of them, and unlikely (`hurtSignificance`) under the allowed failure rate. The test is
+    /// one-sided on a Poisson count with mean `total × (1 − objective)` (the rare-event limit of the binomial):
+    /// 5 failures of 4,884 events at 99.9 % (4.9 allowed) are not evidence of harm, 117 of 1,381 are.
+    public static func exceedsAllowance(bad: Double, total: Double, objective: Double, minimumBad: Double = 3) -> Bool {
+        guard bad >= minimumBad, total > 0 else { return false }
+        let allowed = max(0, total * (1 - objective))
+        guard bad > allowed else { return false }
+        // Far out in the tail the answer is plain; this also bounds the sum below.
+        if bad >= allowed + 10 * allowed.squareRoot() + 20 { return true }
+        return poissonUpperTail(atLeast: Int(bad.rounded(.up)), mean: allowed) < hurtSignificance
+    }
+
+    /// P(X ≥ k) for X ~ Poisson(mean), summed in log space (k is small here: at most mean + 10√mean + 20).
+    static func poissonUpperTail(atLeast k: Int, mean: Double) -> Double {
+        guard k > 0 else { return 1 }
+        guard mean > 0 else { return 0 }
+        var logTerm = -mean  // log P(X = 0)
+        var below = exp(logTerm)
+        for i in 1..<k {
+            logTerm += log(mean) - log(Double(i))
+            below += exp(logTerm)
+        }
+        return max(0, 1 - below)
     }
 }

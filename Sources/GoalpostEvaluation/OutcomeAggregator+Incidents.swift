@@ -130,9 +130,6 @@ extension OutcomeAggregator {
         )
     }
 
-    /// Bad events a customer that did not fire needs in the impact window to be listed as affected.
-    static let minimumBadToCount = 3.0
-
     /// Recomputes who and what the incident hurt, over `[impactSince, until)`.
     ///
     /// Walks the customer scopes (not the cells) once: O(customers) per tick while an incident is open.
@@ -148,9 +145,9 @@ extension OutcomeAggregator {
             let fired = incidentScopes.contains(scope)
             if fired { firedCustomers = firedCustomers + counts }
             // A customer whose own scope never fired counts as affected only when it failed more than its budget
-            // allows on at least `Self.minimumBadToCount` events: one background error among a hundred
-            // requests during a long incident is not being hurt by it.
-            let hurt = counts.bad >= Self.minimumBadToCount && counts.badRatio > 1 - scopes[scope].objective
+            // allows, by more than chance (`BudgetMath.exceedsAllowance`): a few background errors during a long
+            // incident are not being hurt by it.
+            let hurt = BudgetMath.exceedsAllowance(bad: counts.bad, total: counts.total, objective: scopes[scope].objective)
             guard fired || hurt, let id = scopes[scope].scope.customer else { continue }
             customers.append(id)
             arr += max(0, scopes[scope].customer?.arr ?? 0)

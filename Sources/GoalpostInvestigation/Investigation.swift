@@ -145,8 +145,8 @@ public struct Investigator: Sendable {
         )
     }
 
-    /// Affected customers are those the incident names, and those with at least 3 bad events whose bad share
-    /// exceeded their allowed share (the engine's rule), from the incident-window cells.
+    /// Affected customers are those the incident names, and those whose failures exceed their allowed share by
+    /// more than chance (`BudgetMath.exceedsAllowance`, the engine's rule), from the incident-window cells.
     static func impact(_ input: InvestigationInput) -> InvestigationImpact {
         var perCustomer: [String: Counts] = [:]
         var all = Counts()
@@ -162,8 +162,8 @@ public struct Investigator: Sendable {
         var customers: [CustomerImpact] = []
         for (id, counts) in perCustomer {
             let customer = directory[id]
-            let allowed = 1 - input.outcome.objective(forTier: customer?.tier)
-            guard named.contains(id) || (counts.bad >= 3 && counts.badRatio > allowed) else { continue }
+            let objective = input.outcome.objective(forTier: customer?.tier)
+            guard named.contains(id) || BudgetMath.exceedsAllowance(bad: counts.bad, total: counts.total, objective: objective) else { continue }
             customers.append(CustomerImpact(
                 id: id, name: customer?.name, tier: customer?.tier, arr: customer?.arr, badEvents: counts.bad, events: counts.total,
                 failureShare: counts.badRatio

@@ -124,4 +124,28 @@ struct BudgetMathTests {
         // Already spent: now.
         #expect(BudgetMath.timeToExhaustion(remaining: -0.2, burnRate: 3, window: .days(30)) == .zero)
     }
+
+    @Test("the Poisson upper tail matches the closed form (values from Python's math module)")
+    func poissonTail() {
+        #expect(abs(BudgetMath.poissonUpperTail(atLeast: 3, mean: 1) - 0.08030139707139416) < 1e-12)
+        #expect(abs(BudgetMath.poissonUpperTail(atLeast: 5, mean: 4.884) - 0.5389220715696167) < 1e-12)
+        #expect(abs(BudgetMath.poissonUpperTail(atLeast: 12, mean: 4.884) - 0.0045614197333182505) < 1e-12)
+        #expect(abs(BudgetMath.poissonUpperTail(atLeast: 15, mean: 4.884) - 0.00017692690818149615) < 1e-12)
+        #expect(BudgetMath.poissonUpperTail(atLeast: 0, mean: 3) == 1)
+    }
+
+    @Test("a customer that did not fire is hurt only when its failures exceed the allowance by more than chance")
+    func hurtByMoreThanChance() {
+        // Background: 5 failures of 4,884 at 99.9 % (4.9 allowed).
+        #expect(!BudgetMath.exceedsAllowance(bad: 5, total: 4_884, objective: 0.999))
+        // Twelve: unlikely (p 0.005), but not at 0.001; fifteen: p 0.0002.
+        #expect(!BudgetMath.exceedsAllowance(bad: 12, total: 4_884, objective: 0.999))
+        #expect(BudgetMath.exceedsAllowance(bad: 15, total: 4_884, objective: 0.999))
+        // An SSO customer during the demo's incident.
+        #expect(BudgetMath.exceedsAllowance(bad: 117, total: 1_381, objective: 0.9995))
+        // Fewer than three bad events never count, however few the events.
+        #expect(!BudgetMath.exceedsAllowance(bad: 2, total: 2, objective: 0.999))
+        #expect(BudgetMath.exceedsAllowance(bad: 3, total: 3, objective: 0.999))
+        #expect(!BudgetMath.exceedsAllowance(bad: 3, total: 0, objective: 0.999))
+    }
 }

@@ -84,8 +84,9 @@ public enum DemoDefinitions {
       dimensions: [customer.tier, http.route, service.version, cloud.region, error.type]
     """
 
-    /// Where `goalpost demo` sends what it finds: pages to PagerDuty and Slack, tickets to Slack only when their
-    /// business impact ranks at least 0.01 (the background noise stays on the dashboard and wakes nobody). The URLs
+    /// Where `goalpost demo` sends what it finds: pages to PagerDuty and Slack when their business impact ranks at
+    /// least 0.001, tickets to Slack only when it ranks at least 0.01 (the background noise, a free workspace's
+    /// flaky search, stays on the dashboard and wakes nobody, even on a night its few requests burn fast). The URLs
     /// are read from the environment when sending (`GOALPOST_DEMO_PAGERDUTY_URL`, `GOALPOST_DEMO_SLACK_URL`);
     /// the demo points them at its own in-process receiver.
     public static let notificationsYAML = """
@@ -110,6 +111,7 @@ public enum DemoDefinitions {
     spec:
       steps:
         - severity: page
+          minRank: 0.001
           targets: [oncall-pagerduty, incidents-slack]
         - severity: ticket
           minRank: 0.01

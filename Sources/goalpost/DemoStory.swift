@@ -184,12 +184,19 @@ struct DemoStory: Encodable {
                 }
             }
         }
+        lines.append("")
+        let rollback = deploys.first { $0.service == (deploys.first { $0.timeUnixNano == onset.startUnixNano }?.service ?? "") && $0.timeUnixNano > onset.startUnixNano }
+        if let rollback { lines.append("\(Format.clock(rollback.timeUnixNano))  \(rollback.service) \(rollback.version): \(rollback.title ?? "deployed").") }
         if let resolved = incident.resolvedAt {
-            lines.append("")
-            let rollback = deploys.first { $0.service == (deploys.first { $0.timeUnixNano == onset.startUnixNano }?.service ?? "") && $0.timeUnixNano > onset.startUnixNano }
-            if let rollback { lines.append("\(Format.clock(rollback.timeUnixNano))  \(rollback.service) \(rollback.version): \(rollback.title ?? "deployed").") }
             lines.append("\(Format.clock(resolved))  Resolved: every rule has been quiet for the hold period (the 3-day/6-hour ticket rule "
                 + "keeps watching until its 6-hour window no longer holds the failures).")
+        } else {
+            // Scopes whose last word in the history is not "resolved" still burn budget when the simulation ends.
+            var last: [String: IncidentChange.Kind] = [:]
+            for event in incident.history { if let customer = event.scope?.customer { last[customer] = event.kind } }
+            let open = last.filter { $0.value != .scopeResolved }.keys.sorted()
+            lines.append("Still open when the simulation ends: \(open.isEmpty ? "the incident" : open.joined(separator: ", ")) — "
+                + "a few stray errors after the rollback keep its 3-day/6-hour ticket rule above the objective (docs/evaluation.md).")
         }
         return lines.joined(separator: "\n")
     }

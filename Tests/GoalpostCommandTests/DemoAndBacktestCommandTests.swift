@@ -110,6 +110,42 @@ struct DemoAndBacktestCommandTests {
         #expect(Set(notifications.compactMap { $0["event"] as? String }) == ["opened", "investigated", "resolved"])
     }
 
+    @Test("other seeds tell the same story: six SSO customers paged within 2 minutes, the cause named, nobody woken for the noise", arguments: [1, 3])
+    func demoOtherSeeds(seed: Int) throws {
+        let result = try runCommand(try goalpost(), ["demo", "--seed", String(seed), "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let story = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(story["seed"] as? Int == seed)
+        let detection = try #require(story["detection"] as? [String: Any])
+        #expect(detection["outcome"] as? String == "sign-in" && detection["severity"] as? String == "page")
+        let delay = try #require(detection["delaySeconds"] as? Double)
+        #expect(delay > 0 && delay <= 120)
+        let failing = try #require(story["failingCustomers"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(failing == ["acme", "globex", "initech", "soylent", "stark", "umbrella"])
+        let incidents = try #require(story["incidents"] as? [[String: Any]])
+        let signIn = try #require(incidents.first { $0["outcome"] as? String == "sign-in" })
+        let investigation = try #require(signIn["investigation"] as? [String: Any])
+        let suspects = try #require(investigation["suspects"] as? [[String: Any]])
+        #expect(suspects.first?["attributes"] as? [String: String] == ["http.route": "/sso/callback", "service.version": "2.3.1"])
+        #expect((investigation["change"] as? [String: Any])?["version"] as? String == "2.3.1")
+        let ranking = try #require(story["ranking"] as? [[String: Any]])
+        #expect(ranking.first?["outcome"] as? String == "sign-in")
+        // Whatever the noise did this time, it reached nobody: every notification sent is about the SSO incident
+        // or the bad deploy's check.
+        let sent = try #require(story["notifications"] as? [[String: Any]]).filter { $0["status"] as? String == "sent" }
+        #expect(sent.allSatisfy { $0["incident"] as? String == detection["incident"] as? String || $0["incident"] as? String == "deploy:auth-api@2.3.1" }, "\(sent)")
+        #expect(try #require(story["pagerDuty"] as? [[String: Any]]).allSatisfy { $0["dedup_key"] as? String == detection["incident"] as? String })
+    }
+
+    @Test("the same seed tells the same story, byte for byte")
+    func demoDeterministic() throws {
+        let first = try runCommand(try goalpost(), ["demo", "--seed", "3", "--format", "json"])
+        let second = try runCommand(try goalpost(), ["demo", "--seed", "3", "--format", "json"])
+        #expect(first.status == 0 && second.status == 0)
+        #expect(first.stdout == second.stdout)
+        #expect(first.stdout.count > 10_000)
+    }
+
     @Test("the demo's text tells the story in order: outcomes, the deploy, detection, the hidden failure, impact, investigation, rank, recommendation, notification")
     func demoText() throws {
         let result = try runCommand(try goalpost(), ["demo"])

@@ -245,4 +245,24 @@ struct LiveSimulationTests {
         let both = try runCommand(binary, ["simulate", "--target", server.baseURL, "--out", "/tmp/x.jsonl"])
         #expect(both.status != 0 && both.stderr.contains("give --out FILE or --target URL"))
     }
+
+    @Test("one minute at 5,000 spans/s against serve (the issue's check): no errors, and the server counted every span sent")
+    func oneMinuteAtFiveThousand() async throws {
+        let data = try temporaryDirectory("goalpost-simulate-minute")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let server = try ServerProcess.start(config: TestPaths.examples, data: data)
+        let binary = try #require(TestPaths.builtProduct("goalpost"))
+        let run = try runCommand(binary, ["simulate", "--target", server.baseURL, "--rate", "5000", "--duration", "1m", "--fault", "customer-latency"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let numbers = run.stdout.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+        #expect(numbers.count >= 7, "\(run.stdout)")
+        let sent = numbers.first ?? 0, seconds = numbers.count > 2 ? numbers[2] : 0, rate = numbers.count > 3 ? numbers[3] : 0
+        let accepted = numbers.count > 4 ? numbers[4] : -1
+        #expect(sent > 240_000 && accepted == sent && run.stdout.hasSuffix("rejected 0, failed requests 0\n"), "\(run.stdout)")
+        #expect(seconds > 50 && seconds < 75 && rate > 4_000 && rate < 6_000, "about 5,000 spans/s for a minute: \(run.stdout)")
+        let metrics = try await server.request("GET", "/metrics").text
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"goalpost_otlp_items_total{signal="traces",result="accepted"}"#) }
+        #expect(line.flatMap { Double($0.split(separator: " ").last ?? "") } == sent, "\(line ?? "no accepted count")")
+        #expect(server.stop() == 0)
+    }
 }

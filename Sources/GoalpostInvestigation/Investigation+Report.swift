@@ -91,7 +91,7 @@ extension Investigation {
             let share = top.shareOfExcess >= 0.995 ? "all" : Self.percent(max(0, top.shareOfExcess))
             parts.append("\(outcome) is failing in \(Self.describe(top.attributes)) (\(share) of the excess bad events)")
         } else {
-            parts.append("\(outcome) is failing with no localized cause")
+            parts.append("\(outcome) is failing; no single dimension value stands out yet")
         }
         if let change {
             parts.append("after \(change.service) \(change.version) was deployed")

@@ -52,6 +52,8 @@ struct DemoServer {
             throw CommandFailure("--data \(folder): already holds a database; the demo loads into an empty folder")
         }
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A folder the demo made for itself goes when the server stops (Ctrl-C); one given with --data stays.
+        defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: folder) } }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: path, configuration: IngestPipeline.storeConfiguration(synchronous: .normal))

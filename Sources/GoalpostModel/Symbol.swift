@@ -18,12 +18,18 @@ public struct Symbol: Hashable, Sendable, Codable, Comparable {
 /// 32 bits beside the symbol), so decoders intern straight from their input's bytes without building a
 /// `String` for a string seen before, and a new string costs one hash of its bytes rather than the
 /// standard dictionary's SipHash (twice: to miss, then to insert) and its growth.
+///
+/// Strings are equal as Swift's `String`s are, by canonical equivalence: "café" with a precomposed é and with
+/// an e and a combining accent are one symbol. For ASCII, bytes and canonical equality agree; strings with
+/// other characters that the byte index misses are looked up by `String` in `canonical` before they are added.
 public struct SymbolTable: Sendable {
     private var strings: [String] = [""]
     /// Per symbol, the hash of its bytes (re-filed from here when the slots grow).
     private var hashes: [UInt64] = [0]
     /// `tag | (symbol + 1)`, 0 when empty; a power of two long, at most half full.
     private var slots: [UInt64] = Array(repeating: 0, count: 64)
+    /// The strings that are not all ASCII, by canonical equivalence.
+    private var canonical: [String: Symbol] = [:]
 
     private static let tagMask: UInt64 = 0xFFFF_FFFF_0000_0000
 
@@ -62,6 +68,7 @@ public struct SymbolTable: Sendable {
     /// The symbol for `string` if it was interned, without adding it.
     public func lookup(_ string: String) -> Symbol? {
         if string.isEmpty { return Self.empty }
+        if !string.utf8.allSatisfy({ $0 < 0x80 }) { return canonical[string] }
         let found = string.utf8.withContiguousStorageIfAvailable { bytes -> Symbol? in
             guard let start = bytes.baseAddress else { return nil }
             if case .found(let symbol) = find(start, bytes.count, hash: Self.hash(start, bytes.count)) { return symbol }
@@ -114,9 +121,13 @@ public struct SymbolTable: Sendable {
             // Not valid UTF-8: the string is what it decodes to, filed under its own bytes.
             return intern(string)
         }
+        let ascii = bytes.allSatisfy { $0 < 0x80 }
+        // Another spelling of a string already held (canonically equivalent, other bytes) is that string.
+        if !ascii, let known = canonical[string] { return known }
         let symbol = Symbol(rawValue: UInt32(truncatingIfNeeded: strings.count))
         strings.append(string)
         hashes.append(hash)
+        if !ascii { canonical[string] = symbol }
         slots[slot] = hash & Self.tagMask | UInt64(symbol.rawValue &+ 1)
         if strings.count * 2 > slots.count { grow() }
         return symbol

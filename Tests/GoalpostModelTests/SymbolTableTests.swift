@@ -56,4 +56,16 @@ struct SymbolTableTests {
         #expect(table.intern("a\u{FFFD}b") == first)
         #expect(table.count == 2)
     }
+
+    @Test("canonically equivalent spellings are one symbol, as equal Strings are")
+    func canonicalEquivalence() {
+        var table = SymbolTable()
+        let composed = table.intern("caf\u{E9}")
+        #expect(table.intern("cafe\u{301}") == composed)
+        #expect(intern(Array("cafe\u{301}".utf8), in: &table) == composed)
+        #expect(table.lookup("cafe\u{301}") == composed)
+        #expect(table.count == 2)
+        // ASCII look-alikes stay apart.
+        #expect(table.intern("cafe") != composed)
+    }
 }

@@ -96,12 +96,30 @@ public struct PrometheusIndicator: Hashable, Sendable, Codable {
     public var bad: String?
     /// All valid events.
     public var total: String
+    /// The queries return cumulative counters (OpenSLO's `ratioMetric.counter: true`, e.g. `sum(http_requests)`),
+    /// not counts per window: a minute's count is the counter's rise since the previous minute's end, which the
+    /// source computes itself (docs/outcomes.md). False for queries that count a window themselves
+    /// (`increase(…[{{.window}}])`, `rate(…)`).
+    public var counter: Bool
 
-    public init(url: String? = nil, good: String? = nil, bad: String? = nil, total: String) {
+    public init(url: String? = nil, good: String? = nil, bad: String? = nil, total: String, counter: Bool = false) {
         self.url = url
         self.good = good
         self.bad = bad
         self.total = total
+        self.counter = counter
+    }
+
+    private enum CodingKeys: String, CodingKey { case url, good, bad, total, counter }
+
+    /// Reads what older versions stored too: they had no `counter`, and their queries were never counters.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        good = try container.decodeIfPresent(String.self, forKey: .good)
+        bad = try container.decodeIfPresent(String.self, forKey: .bad)
+        total = try container.decode(String.self, forKey: .total)
+        counter = try container.decodeIfPresent(Bool.self, forKey: .counter) ?? false
     }
 }
 

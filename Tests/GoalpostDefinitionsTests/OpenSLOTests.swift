@@ -76,6 +76,41 @@ struct OpenSLOTests {
         #expect(Set(catalog.foreignDocuments.map(\.kind)) == ["SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service"])
     }
 
+    @Test("ratioMetric.counter: true is carried onto the PromQL indicator, written to goalpost/v1, and given back on export; a change to it goes out over the original")
+    func counterFlag() throws {
+        let path = try #require(Self.interopFiles.first { $0.hasSuffix("go-sdk-v1-slos.yaml") })
+        var catalog = try Self.importAndLoad([path]).catalog
+        let index = try #require(catalog.outcomes.firstIndex { $0.name == "web-availability" })
+        // The corpus's query is a cumulative counter: sum(http_requests{…}) with counter: true.
+        #expect(catalog.outcomes[index].indicator.prometheus?.counter == true)
+        #expect(try DefinitionWriter.yaml(for: catalog.outcomes[index]).contains("counter: true"))
+        let ratio = { (documents: [DocumentValue]) in
+            documents.first { $0["metadata"]?["name"]?.string == "web-availability" }?["spec"]?["indicator"]?["spec"]?["ratioMetric"]
+        }
+        #expect(ratio(try OpenSLO.export(catalog))?["counter"] == .bool(true))
+
+        // Turned off in Goalpost (the queries rewritten as increases), it goes out as counter: false and comes back so.
+        catalog.outcomes[index].indicator.prometheus?.counter = false
+        let exported = try OpenSLO.export(catalog)
+        #expect(ratio(exported)?["counter"] == .bool(false))
+        let again = OpenSLO.convert(OpenSLO.read(sources: [("x.yaml", try OpenSLO.yaml(exported))]).documents)
+        #expect(again.catalog.outcome(named: "web-availability")?.indicator.prometheus?.counter == false)
+    }
+
+    @Test("an outcome written for Goalpost says counter: true only when its queries are counters")
+    func nativeCounter() throws {
+        var outcome = Outcome(name: "api", statement: "The API answers.",
+                              indicator: Indicator(source: .prometheus, prometheus: PrometheusIndicator(bad: "sum(increase(errors_total[{{.window}}]))", total: "sum(increase(requests_total[{{.window}}]))")),
+                              objective: 0.999)
+        let windowed = try OpenSLO.export(Catalog(outcomes: [outcome]))
+        #expect(windowed.first?["spec"]?["indicator"]?["spec"]?["ratioMetric"]?["counter"] == .bool(false))
+        outcome.indicator.prometheus = PrometheusIndicator(bad: "sum(errors_total)", total: "sum(requests_total)", counter: true)
+        let counted = try OpenSLO.export(Catalog(outcomes: [outcome]))
+        #expect(counted.first?["spec"]?["indicator"]?["spec"]?["ratioMetric"]?["counter"] == .bool(true))
+        let back = OpenSLO.convert(OpenSLO.read(sources: [("out.yaml", try OpenSLO.yaml(counted))]).documents)
+        #expect(back.catalog.outcomes == [outcome])
+    }
+
     @Test("a change made in Goalpost goes out over the original and comes back")
     func editedObjective() throws {
         let path = try #require(Self.interopFiles.first { $0.hasSuffix("openslo-timeslices-slo.yaml") })

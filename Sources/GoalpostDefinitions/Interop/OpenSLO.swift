@@ -236,7 +236,8 @@ public enum OpenSLO {
     ) -> Indicator? {
         // v1alpha: ratioMetrics on the objective, thresholdMetric on spec.indicator.
         if let ratio = objective["ratioMetrics"] {
-            return ratioIndicator(good: ratio["good"], bad: ratio["bad"], total: ratio["total"], dataSources: dataSources, path: "\(path).ratioMetrics", report: report, v1alpha: true)
+            return ratioIndicator(good: ratio["good"], bad: ratio["bad"], total: ratio["total"], counter: ratio["counter"]?.bool ?? false,
+                                  dataSources: dataSources, path: "\(path).ratioMetrics", report: report, v1alpha: true)
         }
         var sli = objective["indicator"] ?? spec["indicator"] ?? spec["sli"]
         if sli == nil, let reference = objective["indicatorRef"]?.string ?? spec["indicatorRef"]?.string ?? spec["sliRef"]?.string {
@@ -257,7 +258,8 @@ public enum OpenSLO {
                 report(.warning, "\(path): a raw ratio metric (\(type)) has no good and total counts for Goalpost to evaluate; kept, not evaluated")
                 return Indicator(source: .external, external: ExternalIndicator(type: type, description: "raw \(ratio["rawType"]?.string ?? "") ratio"))
             }
-            return ratioIndicator(good: ratio["good"], bad: ratio["bad"], total: ratio["total"], dataSources: dataSources, path: path, report: report, v1alpha: false)
+            return ratioIndicator(good: ratio["good"], bad: ratio["bad"], total: ratio["total"], counter: ratio["counter"]?.bool ?? false,
+                                  dataSources: dataSources, path: path, report: report, v1alpha: false)
         }
         if let threshold = sliSpec["thresholdMetric"] {
             let type = threshold["metricSource"]?["type"]?.string ?? threshold["source"]?.string ?? "unknown"
@@ -268,16 +270,24 @@ public enum OpenSLO {
         return nil
     }
 
+    /// A ratio metric's indicator. `counter` (OpenSLO: "true if the metric is a monotonically increasing counter")
+    /// goes onto the PromQL indicator, whose source then counts each minute as the counter's rise.
     static func ratioIndicator(
-        good: DocumentValue?, bad: DocumentValue?, total: DocumentValue?, dataSources: [String: DocumentValue], path: String,
+        good: DocumentValue?, bad: DocumentValue?, total: DocumentValue?, counter: Bool, dataSources: [String: DocumentValue], path: String,
         report: (Diagnostic.Severity, String) -> Void, v1alpha: Bool
     ) -> Indicator? {
+        // The server's address in a DataSource's connection details (a mapping, or a list of mappings).
+        func url(_ details: DocumentValue?) -> String? {
+            details?["url"]?.string ?? details?.list?.compactMap { $0["url"]?.string }.first
+        }
         // v1: {metricSource: {metricSourceRef, type, spec: {query}}}; v1alpha: {source, queryType, query}.
-        func parts(_ value: DocumentValue?) -> (type: String, query: String?, reference: String?)? {
+        func parts(_ value: DocumentValue?) -> (type: String, query: String?, url: String?)? {
             guard let value else { return nil }
             if v1alpha { return (value["source"]?.string ?? "unknown", value["query"]?.string, nil) }
             let source = value["metricSource"] ?? value
-            return (source["type"]?.string ?? "unknown", source["spec"]?["query"]?.string, source["metricSourceRef"]?.string)
+            let reference = source["metricSourceRef"]?.string
+            return (source["type"]?.string ?? "unknown", source["spec"]?["query"]?.string,
+                    reference.flatMap { url(dataSources[$0]?["spec"]?["connectionDetails"]) })
         }
         guard let totalParts = parts(total) else {
             report(.error, "\(path): a ratio metric needs total, and good or bad")
@@ -295,12 +305,8 @@ public enum OpenSLO {
             return Indicator(source: .external, external: ExternalIndicator(type: type, description: "ratio metric"))
         }
         // The server's address, from the DataSource the metric source refers to.
-        var url: String?
-        if let reference = totalParts.reference, let source = dataSources[reference] {
-            let details = source["spec"]?["connectionDetails"]
-            url = details?["url"]?.string ?? details?.list?.compactMap { $0["url"]?.string }.first
-        }
-        return Indicator(source: .prometheus, prometheus: PrometheusIndicator(url: url, good: goodParts?.query, bad: badParts?.query, total: totalQuery))
+        return Indicator(source: .prometheus, prometheus: PrometheusIndicator(url: totalParts.url, good: goodParts?.query, bad: badParts?.query, total: totalQuery,
+                                                                              counter: counter))
     }
 
     static func window(_ spec: DocumentValue, report: (Diagnostic.Severity, String) -> Void) -> BudgetWindow? {
@@ -427,6 +433,17 @@ public enum OpenSLO {
                 }
             }
             if before?.window != part.window { spec = spec.setting("timeWindow", to: .list([windowValue(part.window)])).removing("timeWindows") }
+            if let counter = part.indicator.prometheus?.counter, let was = before?.indicator.prometheus?.counter, counter != was {
+                // Where the ratio metric is written in the SLO: the objective's own (v1alpha, composites), else the SLO's.
+                // One in a referenced SLI document stays as that document has it.
+                if objectives[index]["ratioMetrics"] != nil {
+                    objectives[index] = objectives[index].setting(path: ["ratioMetrics", "counter"], to: .bool(counter))
+                } else if objectives[index]["indicator"]?["spec"]?["ratioMetric"] != nil {
+                    objectives[index] = objectives[index].setting(path: ["indicator", "spec", "ratioMetric", "counter"], to: .bool(counter))
+                } else if let key = ["indicator", "sli"].first(where: { spec[$0]?["spec"]?["ratioMetric"] != nil }) {
+                    spec = spec.setting(path: [key, "spec", "ratioMetric", "counter"], to: .bool(counter))
+                }
+            }
         }
         spec = spec.setting("objectives", to: .list(objectives))
         return slo.setting("spec", to: spec)
@@ -453,7 +470,8 @@ public enum OpenSLO {
         func source(_ query: String) -> DocumentValue {
             .map([("metricSource", .map([("type", .string("Prometheus")), ("spec", .map([("query", .string(query))]))]))])
         }
-        var ratio: [(key: String, value: DocumentValue)] = [("counter", .bool(true))]
+        // A Goalpost-counted or windowed PromQL indicator gives counts per window, not a cumulative counter.
+        var ratio: [(key: String, value: DocumentValue)] = [("counter", .bool(outcome.indicator.prometheus?.counter ?? false))]
         if let prometheus = outcome.indicator.prometheus {
             if let good = prometheus.good { ratio.append(("good", source(good))) }
             if let bad = prometheus.bad { ratio.append(("bad", source(bad))) }
@@ -504,4 +522,12 @@ extension TimeSpan {
 
 extension String {
     var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension DocumentValue {
+    /// The value with the one at `path` (mapping keys) set, the mappings on the way made when missing.
+    func setting(path: [String], to value: DocumentValue) -> DocumentValue {
+        guard let key = path.first else { return value }
+        return setting(key, to: (self[key] ?? .map([])).setting(path: Array(path.dropFirst()), to: value))
+    }
 }

@@ -30,6 +30,13 @@ public enum PrometheusRules {
                 skipped.append((outcome.name, "its indicator is \(outcome.indicator.source.rawValue), not a PromQL ratio"))
                 continue
             }
+            guard !prometheus.counter else {
+                // Rules would need `increase((QUERY)[W:])`, a subquery of the sum, which reads one of the sum's series
+                // restarting as a reset of the whole sum and counts its whole value again; increase(…[{{.window}}])
+                // inside the sum has no such problem.
+                skipped.append((outcome.name, "its queries are cumulative counters (counter: true); write them as increase(…[{{.window}}]) for rules"))
+                continue
+            }
             guard case .occurrences = outcome.budgeting else {
                 skipped.append((outcome.name, "time-slice budgeting has no rule form here"))
                 continue

@@ -249,7 +249,7 @@ extension DefinitionDecoder {
     static func decodePrometheus(_ field: Field, key: Field?, context: inout DecodingContext) -> PrometheusIndicator? {
         guard let mapping = context.mapping(field) else { return nil }
         let at = key ?? field
-        mapping.rejectUnknownKeys(allowed: ["url", "good", "bad", "total"], context: &context)
+        mapping.rejectUnknownKeys(allowed: ["url", "good", "bad", "total", "counter"], context: &context)
         let url = context.optionalString("url", in: mapping)
         if let url, let urlField = mapping.value("url") {
             let parsed = URL(string: url)
@@ -264,7 +264,9 @@ extension DefinitionDecoder {
             context.error("\(field.path): give exactly one of good and bad", at: at)
             return nil
         }
-        return PrometheusIndicator(url: url, good: good, bad: bad, total: total)
+        var counter = false
+        if let field = mapping.present("counter") { counter = context.bool(field) ?? false }
+        return PrometheusIndicator(url: url, good: good, bad: bad, total: total, counter: counter)
     }
 
     static func decodeSQL(_ field: Field, context: inout DecodingContext) -> SQLIndicator? {

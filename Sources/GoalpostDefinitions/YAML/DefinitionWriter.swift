@@ -164,7 +164,9 @@ public enum DefinitionWriter {
         }
         if let prometheus = indicator.prometheus {
             let entries = [("url", prometheus.url), ("good", prometheus.good), ("bad", prometheus.bad), ("total", prometheus.total)]
-            pairs.append(("prometheus", Node(entries.compactMap { key, value in value.map { (Node(key), text($0)) } })))
+            var nodes = entries.compactMap { key, value in value.map { (Node(key), text($0)) } }
+            if prometheus.counter { nodes.append((Node("counter"), Node("true", .init(.bool)))) }
+            pairs.append(("prometheus", Node(nodes)))
         }
         if let sql = indicator.sql {
             pairs.append(("sql", mapping([("connection", text(sql.connection)), ("query", text(sql.query))])))

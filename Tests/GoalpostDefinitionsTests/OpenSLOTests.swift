@@ -180,6 +180,161 @@ struct OpenSLOTests {
         #expect(try OpenSLO.export(result.catalog).first == OpenSLO.read(sources: [("alpha.yaml", text)]).documents.first?.value)
     }
 
+    static let v1alphaDocument = """
+        apiVersion: openslo/v1alpha
+        kind: SLO
+        metadata:
+          name: orders-alpha
+          displayName: Orders (v1alpha)
+        spec:
+          service: orders
+          description: Orders are accepted.
+          budgetingMethod: Occurrences
+          timeWindows:
+            - unit: Week
+              count: 1
+              isRolling: true
+          objectives:
+            - displayName: accepted
+              target: 0.995
+              ratioMetrics:
+                counter: true
+                good: {source: prometheus, queryType: promql, query: 'sum(orders_total{status="accepted"})'}
+                total: {source: prometheus, queryType: promql, query: 'sum(orders_total)'}
+        """
+
+    /// v2alpha (openslo.com/v2alpha) where it differs from v1: `sli`/`sliRef` instead of `indicator`/`indicatorRef`
+    /// (on the SLO and on an objective), and metrics without `metricSource`: `dataSourceRef` to a DataSource, or the
+    /// data source inline as `dataSourceSpec`, beside `spec.query`.
+    static let v2alphaDocuments = """
+        apiVersion: openslo.com/v2alpha
+        kind: DataSource
+        metadata:
+          name: prom
+        spec:
+          type: Prometheus
+          connectionDetails:
+            url: http://prometheus.example:9090
+        ---
+        apiVersion: openslo.com/v2alpha
+        kind: SLI
+        metadata:
+          name: web-requests
+        spec:
+          ratioMetric:
+            counter: true
+            good:
+              dataSourceRef: prom
+              spec:
+                query: sum(http_requests{code=~"2xx|4xx"})
+            total:
+              dataSourceRef: prom
+              spec:
+                query: sum(http_requests)
+        ---
+        apiVersion: openslo.com/v2alpha
+        kind: SLO
+        metadata:
+          name: web-availability
+          labels:
+            team: web
+        spec:
+          description: Web requests succeed.
+          service: web
+          sliRef: web-requests
+          timeWindow:
+            - duration: 4w
+              isRolling: true
+          budgetingMethod: Occurrences
+          objectives:
+            - target: 0.999
+        ---
+        apiVersion: openslo.com/v2alpha
+        kind: SLO
+        metadata:
+          name: checkout
+        spec:
+          description: Checkouts succeed, and most are fast.
+          service: checkout
+          sli:
+            metadata:
+              name: checkout-errors
+            spec:
+              ratioMetric:
+                counter: false
+                bad:
+                  dataSourceSpec:
+                    type: Prometheus
+                    connectionDetails:
+                      url: http://other.example:9090
+                  spec:
+                    query: sum(rate(checkout_total{code=~"5.."}[{{.window}}]))
+                total:
+                  dataSourceSpec:
+                    type: Prometheus
+                    connectionDetails:
+                      url: http://other.example:9090
+                  spec:
+                    query: sum(rate(checkout_total[{{.window}}]))
+          timeWindow:
+            - duration: 1M
+              isRolling: false
+              calendar:
+                startTime: 2024-01-01 00:00:00
+                timeZone: UTC
+          budgetingMethod: Occurrences
+          objectives:
+            - displayName: ok
+              target: 0.99
+            - displayName: via the shared SLI
+              target: 0.95
+              sliRef: web-requests
+        """
+
+    @Test("v2alpha: sli and sliRef, and metrics read through dataSourceRef or an inline dataSourceSpec, become PromQL outcomes")
+    func v2alpha() throws {
+        let read = OpenSLO.read(sources: [("v2.yaml", Self.v2alphaDocuments)])
+        #expect(read.diagnostics.isEmpty, "\(read.diagnostics)")
+        let result = OpenSLO.convert(read.documents)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        #expect(result.catalog.outcomes.map(\.name) == ["web-availability", "checkout-ok", "checkout-via-the-shared-sli"])
+        let web = try #require(result.catalog.outcome(named: "web-availability"))
+        #expect(web.indicator.source == .prometheus)
+        #expect(web.indicator.prometheus == PrometheusIndicator(url: "http://prometheus.example:9090", good: #"sum(http_requests{code=~"2xx|4xx"})"#,
+                                                                total: "sum(http_requests)", counter: true))
+        #expect(web.window == .rolling(.days(28)))
+        #expect(web.objective == 0.999)
+        let checkout = try #require(result.catalog.outcome(named: "checkout-ok"))
+        #expect(checkout.indicator.prometheus == PrometheusIndicator(url: "http://other.example:9090", bad: #"sum(rate(checkout_total{code=~"5.."}[{{.window}}]))"#,
+                                                                     total: "sum(rate(checkout_total[{{.window}}]))", counter: false))
+        #expect(checkout.window == .calendar(.month, timeZone: "UTC"))
+        // An objective's own sliRef (a v2alpha composite) wins over the SLO's sli.
+        #expect(result.catalog.outcome(named: "checkout-via-the-shared-sli")?.indicator.prometheus?.total == "sum(http_requests)")
+        #expect(result.catalog.foreignDocuments.map(\.kind) == ["DataSource", "SLI"])
+    }
+
+    @Test("a v1alpha and a v2alpha file each round-trip: import, write as goalpost/v1 and load, export gives every document back as written, importing that gives the same",
+          arguments: [("v1alpha", OpenSLOTests.v1alphaDocument), ("v2alpha", OpenSLOTests.v2alphaDocuments)])
+    func alphaRoundTrip(_ version: String, _ text: String) throws {
+        let folder = try temporaryDirectory("goalpost-openslo-\(version)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = folder.appendingPathComponent("\(version).yaml").path
+        try text.write(toFile: original, atomically: true, encoding: .utf8)
+        let first = try Self.importAndLoad([original])
+        #expect(first.catalog.outcomes.allSatisfy { $0.indicator.source == .prometheus }, "\(first.diagnostics)")
+        #expect(first.catalog.outcomes.contains { $0.indicator.prometheus?.counter == true })
+
+        let documents = OpenSLO.read(sources: [(original, text)]).documents
+        let exported = try OpenSLO.export(first.catalog)
+        #expect(exported.count == documents.count)
+        for document in documents {
+            #expect(exported.contains(document.value), "\(document.kind) '\(document.name)' did not come back as written")
+        }
+        let file = folder.appendingPathComponent("exported.yaml").path
+        try OpenSLO.yaml(exported).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try Self.importAndLoad([file]).catalog == first.catalog)
+    }
+
     @Test("what cannot be imported is an error with file:line:column, and nothing of the document is kept")
     func errors() {
         let text = """
@@ -201,7 +356,7 @@ struct OpenSLOTests {
           kind: SLO
         """
         let read = OpenSLO.read(sources: [("bad.yaml", text)])
-        #expect(read.diagnostics.map(\.description) == ["bad.yaml:15:3: error: apiVersion: 'openslo/v9' is not an OpenSLO version Goalpost reads (openslo/v1, openslo/v1alpha, openslo/v2alpha)"])
+        #expect(read.diagnostics.map(\.description) == ["bad.yaml:15:3: error: apiVersion: 'openslo/v9' is not an OpenSLO version Goalpost reads (openslo/v1, openslo/v1alpha, openslo/v2alpha, openslo.com/v2alpha)"])
         let result = OpenSLO.convert(read.documents)
         #expect(result.catalog.outcomes.isEmpty)
         #expect(result.errors.map(\.description) == [

@@ -10,9 +10,13 @@ import Yams
 /// and, for each imported SLO, the original with only what was changed in Goalpost written over it; outcomes
 /// written for Goalpost become new SLOs whose annotation `goalpost.dev/outcome` holds the full definition.
 public enum OpenSLO {
-    public static let apiVersions = ["openslo/v1", "openslo/v1alpha", "openslo/v2alpha"]
+    /// v2alpha moved to `openslo.com/v2alpha` (Kubernetes-style group); early drafts wrote `openslo/v2alpha`.
+    public static let apiVersions = ["openslo/v1", "openslo/v1alpha", "openslo/v2alpha", "openslo.com/v2alpha"]
 
-    static func isAPIVersion(_ text: String) -> Bool { text.lowercased().hasPrefix("openslo/") }
+    static func isAPIVersion(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        return lowered.hasPrefix("openslo/") || lowered.hasPrefix("openslo.com/")
+    }
 
     /// The annotation that carries a Goalpost-native outcome through OpenSLO.
     public static let outcomeAnnotation = "goalpost.dev/outcome"
@@ -239,13 +243,18 @@ public enum OpenSLO {
             return ratioIndicator(good: ratio["good"], bad: ratio["bad"], total: ratio["total"], counter: ratio["counter"]?.bool ?? false,
                                   dataSources: dataSources, path: "\(path).ratioMetrics", report: report, v1alpha: true)
         }
-        var sli = objective["indicator"] ?? spec["indicator"] ?? spec["sli"]
-        if sli == nil, let reference = objective["indicatorRef"]?.string ?? spec["indicatorRef"]?.string ?? spec["sliRef"]?.string {
-            guard let referenced = slis[reference] else {
-                report(.error, "\(path): the SLI '\(reference)' it refers to (indicatorRef) is not among the imported documents")
-                return nil
+        // The objective's own indicator (a composite) before the SLO's; each written inline or referred to by name.
+        // v2alpha names them `sli` and `sliRef`.
+        var sli: DocumentValue?
+        for owner in [objective, spec] where sli == nil {
+            sli = owner["indicator"] ?? owner["sli"]
+            if sli == nil, let reference = owner["indicatorRef"]?.string ?? owner["sliRef"]?.string {
+                guard let referenced = slis[reference] else {
+                    report(.error, "\(path): the SLI '\(reference)' it refers to (indicatorRef) is not among the imported documents")
+                    return nil
+                }
+                sli = referenced
             }
-            sli = referenced
         }
         guard let sli else {
             report(.error, "spec.indicator: an indicator or indicatorRef is required")
@@ -280,10 +289,15 @@ public enum OpenSLO {
         func url(_ details: DocumentValue?) -> String? {
             details?["url"]?.string ?? details?.list?.compactMap { $0["url"]?.string }.first
         }
-        // v1: {metricSource: {metricSourceRef, type, spec: {query}}}; v1alpha: {source, queryType, query}.
+        // v1: {metricSource: {metricSourceRef, type, spec: {query}}}; v1alpha: {source, queryType, query};
+        // v2alpha: {dataSourceRef | dataSourceSpec: {type, connectionDetails}, spec: {query}} (no metricSource).
         func parts(_ value: DocumentValue?) -> (type: String, query: String?, url: String?)? {
             guard let value else { return nil }
             if v1alpha { return (value["source"]?.string ?? "unknown", value["query"]?.string, nil) }
+            if value["metricSource"] == nil, value["dataSourceRef"] != nil || value["dataSourceSpec"] != nil {
+                let source = value["dataSourceSpec"] ?? value["dataSourceRef"]?.string.flatMap { dataSources[$0]?["spec"] }
+                return (source?["type"]?.string ?? "unknown", value["spec"]?["query"]?.string, url(source?["connectionDetails"]))
+            }
             let source = value["metricSource"] ?? value
             let reference = source["metricSourceRef"]?.string
             return (source["type"]?.string ?? "unknown", source["spec"]?["query"]?.string,
@@ -304,7 +318,7 @@ public enum OpenSLO {
             report(.warning, "\(path): measured by \(type), which Goalpost does not query; kept, not evaluated")
             return Indicator(source: .external, external: ExternalIndicator(type: type, description: "ratio metric"))
         }
-        // The server's address, from the DataSource the metric source refers to.
+        // The server's address: from the DataSource the metric source refers to, or the one written inline.
         return Indicator(source: .prometheus, prometheus: PrometheusIndicator(url: totalParts.url, good: goodParts?.query, bad: badParts?.query, total: totalQuery,
                                                                               counter: counter))
     }
@@ -438,8 +452,8 @@ public enum OpenSLO {
                 // One in a referenced SLI document stays as that document has it.
                 if objectives[index]["ratioMetrics"] != nil {
                     objectives[index] = objectives[index].setting(path: ["ratioMetrics", "counter"], to: .bool(counter))
-                } else if objectives[index]["indicator"]?["spec"]?["ratioMetric"] != nil {
-                    objectives[index] = objectives[index].setting(path: ["indicator", "spec", "ratioMetric", "counter"], to: .bool(counter))
+                } else if let key = ["indicator", "sli"].first(where: { objectives[index][$0]?["spec"]?["ratioMetric"] != nil }) {
+                    objectives[index] = objectives[index].setting(path: [key, "spec", "ratioMetric", "counter"], to: .bool(counter))
                 } else if let key = ["indicator", "sli"].first(where: { spec[$0]?["spec"]?["ratioMetric"] != nil }) {
                     spec = spec.setting(path: [key, "spec", "ratioMetric", "counter"], to: .bool(counter))
                 }

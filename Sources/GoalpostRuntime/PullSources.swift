@@ -105,9 +105,30 @@ public enum PromQLCounts {
         return series
     }
 
+    /// A counter query's readings at minute ends turned into each minute's rise: the value at `t` minus the value
+    /// at `t` − 1 minute, for every `t` from `from` on that has both. A counter that went down (a reset, or one
+    /// series of a `sum` restarting) gives NaN, and `counts` drops that minute: from two readings of a sum the rise
+    /// across a reset cannot be known, and Prometheus's rule for one counter (the new value is the rise) would count
+    /// a whole restarted sum as one minute's events. A series with no reading a minute earlier (it just appeared)
+    /// gives nothing for that minute, as `increase` ignores a new series' first sample.
+    public static func increases(_ readings: [[String: String]: [Int64: Double]], from: Int64) -> [[String: String]: [Int64: Double]] {
+        let minute: Int64 = 60_000_000_000
+        var out: [[String: String]: [Int64: Double]] = [:]
+        for (labels, points) in readings {
+            var rises: [Int64: Double] = [:]
+            for (time, value) in points where time >= from {
+                guard let previous = points[time - minute] else { continue }
+                rises[time] = value >= previous ? value - previous : .nan
+            }
+            if !rises.isEmpty { out[labels] = rises }
+        }
+        return out
+    }
+
     /// The minutes' counts: for each series and time in `total`, good = `good` there, or total − `bad` there
     /// (0 bad when the bad query has no such series: PromQL drops series with no errors). A time `t` counts for
-    /// the minute that ends at `t`. Totals of zero or less, and good beyond the total, are clamped away.
+    /// the minute that ends at `t`. Totals of zero or less, and good beyond the total, are clamped away; a minute
+    /// whose count is unknown (NaN: a counter reset, see `increases`) is left out.
     public static func counts(good: [[String: String]: [Int64: Double]]?, bad: [[String: String]: [Int64: Double]]?,
                               total: [[String: String]: [Int64: Double]]) -> [ExternalCounts] {
         var out: [ExternalCounts] = []
@@ -119,6 +140,7 @@ public enum PromQLCounts {
                 } else {
                     goodValue = totalValue - (bad?[labels]?[time] ?? 0)
                 }
+                guard !goodValue.isNaN else { continue }
                 out.append(ExternalCounts(timeUnixNano: time - 1, labels: labels, good: min(max(goodValue, 0), totalValue), total: totalValue))
             }
         }
@@ -304,8 +326,13 @@ public struct PullSourceError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// A PromQL outcome: `query_range` over the minute ends, step one minute, `{{.window}}` set to `1m`. Works against
-/// anything that speaks the Prometheus API (Prometheus, Thanos, Mimir, VictoriaMetrics).
+/// A PromQL outcome, `{{.window}}` set to `1m`. The minute just finished (the steady tick) is one instant query per
+/// query (`/api/v1/query`, `time=` the minute's end); several minutes (at start, after an outage) are one
+/// `query_range` with a one-minute step over the same minute ends. A range query evaluates its expression at each
+/// step exactly as an instant query at that time does, so both paths give the same counts. A `counter` query is read
+/// one minute further back (the instant path asks for the previous minute's end too) and each minute is its rise
+/// (`PromQLCounts.increases`). Works against anything that speaks the Prometheus API (Prometheus, Thanos, Mimir,
+/// VictoriaMetrics).
 struct PromQLTarget: PullTarget {
     var outcome: String
     var url: String
@@ -316,22 +343,43 @@ struct PromQLTarget: PullTarget {
     var kind: String { "prometheus" }
     var location: String { url }
 
+    static let minute: Int64 = 60_000_000_000
+
     func fetch(from: Int64, to: Int64) async throws -> [ExternalCounts] {
-        let total = try await range(indicator.total, from: from, to: to)
-        let good = try await indicator.good.asyncMap { try await range($0, from: from, to: to) }
-        let bad = try await indicator.bad.asyncMap { try await range($0, from: from, to: to) }
+        let total = try await values(indicator.total, from: from, to: to)
+        let good = try await indicator.good.asyncMap { try await values($0, from: from, to: to) }
+        let bad = try await indicator.bad.asyncMap { try await values($0, from: from, to: to) }
         return PromQLCounts.counts(good: good, bad: bad, total: total)
     }
 
-    /// One `query_range` over minute ends `from`…`to`, with retries (none for a query the server refuses).
-    private func range(_ template: String, from: Int64, to: Int64) async throws -> [[String: String]: [Int64: Double]] {
-        var components = URLComponents(string: url + "/api/v1/query_range")
-        components?.queryItems = [
-            URLQueryItem(name: "query", value: PromQLCounts.query(template, window: "1m")),
-            URLQueryItem(name: "start", value: String(from / 1_000_000_000)),
-            URLQueryItem(name: "end", value: String(to / 1_000_000_000)),
-            URLQueryItem(name: "step", value: "60"),
-        ]
+    /// One query's values at the minute ends `from`…`to`: the counts, or for a counter the rises.
+    func values(_ template: String, from: Int64, to: Int64) async throws -> [[String: String]: [Int64: Double]] {
+        let query = PromQLCounts.query(template, window: "1m")
+        let first = indicator.counter ? from - Self.minute : from
+        let readings: [[String: String]: [Int64: Double]]
+        if from == to {
+            var merged: [[String: String]: [Int64: Double]] = [:]
+            for step in 0...Int((to - first) / Self.minute) {
+                let time = first + Int64(step) * Self.minute
+                let answer = try await get("/api/v1/query", [URLQueryItem(name: "query", value: query), URLQueryItem(name: "time", value: String(time / 1_000_000_000))])
+                merged.merge(answer) { old, new in old.merging(new) { _, new in new } }
+            }
+            readings = merged
+        } else {
+            readings = try await get("/api/v1/query_range", [
+                URLQueryItem(name: "query", value: query),
+                URLQueryItem(name: "start", value: String(first / 1_000_000_000)),
+                URLQueryItem(name: "end", value: String(to / 1_000_000_000)),
+                URLQueryItem(name: "step", value: "60"),
+            ])
+        }
+        return indicator.counter ? PromQLCounts.increases(readings, from: from) : readings
+    }
+
+    /// One request to the Prometheus HTTP API, with retries (none for a query the server refuses).
+    private func get(_ path: String, _ items: [URLQueryItem]) async throws -> [[String: String]: [Int64: Double]] {
+        var components = URLComponents(string: url + path)
+        components?.queryItems = items
         guard let requestURL = components?.url else { throw PromQLError("'\(url)' is not a URL") }
         var lastError: any Error = PromQLError("no attempt")
         for attempt in 0..<max(1, attempts) {

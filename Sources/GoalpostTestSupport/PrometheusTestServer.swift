@@ -38,26 +38,43 @@ public final class PrometheusTestServer: @unchecked Sendable {
         let blocks = try runCommand(URL(fileURLWithPath: promtool), ["tsdb", "create-blocks-from", "openmetrics", file.path, tsdb.path])
         guard blocks.status == 0 else { throw TimedOut(description: "promtool tsdb create-blocks-from failed: \(blocks.stdout)\(blocks.stderr)") }
 
-        let port = try freeLoopbackPort()
         let queryLog = work.appendingPathComponent("queries.log")
         let config = work.appendingPathComponent("prometheus.yml")
         try "global: {scrape_interval: 1m, query_log_file: \(queryLog.path)}\n".write(to: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--config.file=\(config.path)", "--storage.tsdb.path=\(tsdb.path)", "--web.listen-address=127.0.0.1:\(port)",
-                             "--storage.tsdb.retention.time=30d"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let server = PrometheusTestServer(base: "http://127.0.0.1:\(port)", queryLog: queryLog, process: process)
-        do {
-            try await waitFor("Prometheus to start") {
-                (try? await URLSession.shared.data(from: URL(string: server.base + "/-/ready")!).1 as? HTTPURLResponse)?.statusCode == 200
+        // A port found free can be taken by another test's server before Prometheus binds it: Prometheus then
+        // exits at once, and a new port is tried. Its log says why it stopped.
+        var server: PrometheusTestServer?
+        var failure = ""
+        for _ in 0..<3 where server == nil {
+            let port = try freeLoopbackPort()
+            let log = work.appendingPathComponent("prometheus-\(port).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["--config.file=\(config.path)", "--storage.tsdb.path=\(tsdb.path)", "--web.listen-address=127.0.0.1:\(port)",
+                                 "--storage.tsdb.retention.time=30d"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            let candidate = PrometheusTestServer(base: "http://127.0.0.1:\(port)", queryLog: queryLog, process: process)
+            guard let ready = URL(string: candidate.base + "/-/ready") else { throw TimedOut(description: "no URL for port \(port)") }
+            do {
+                try await waitFor("Prometheus to start", seconds: 120) {
+                    guard process.isRunning else { return true }
+                    return (try? await URLSession.shared.data(from: ready).1 as? HTTPURLResponse)?.statusCode == 200
+                }
+            } catch {
+                candidate.stop()
+                throw TimedOut(description: "\(error): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             }
-        } catch {
-            server.stop()
-            throw error
+            if process.isRunning {
+                server = candidate
+            } else {
+                failure = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                candidate.stop()
+            }
         }
+        guard let server else { throw TimedOut(description: "Prometheus exited at start three times; the last time: \(failure)") }
         return server
     }
 

@@ -6,21 +6,9 @@ import Testing
 /// The outcome-wide cell logs read what a `TieredSeries` per cell would: the same buckets kept, the same
 /// weighting of the buckets at a window's edges, from minutes or from hours.
 struct CellHistoryTests {
-    /// A deterministic generator (SplitMix64), so a failure repeats.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("random adds (late ones too), hour restores and trims read like one series per cell", arguments: [1, 2, 3])
     func matchesSeriesPerCell(seed: UInt64) {
-        var random = Generator(state: seed)
+        var random = SeededGenerator(seed: seed)
         let tiers = Tiers(minuteSlots: 120, hourSlots: 6)
         let cellCount = 7
         var history = CellHistory(tiers: tiers)

@@ -43,9 +43,14 @@ public struct SymbolTable: Sendable {
 
     /// The symbol for `string`, adding it if it is new.
     public mutating func intern(_ string: String) -> Symbol {
-        if let symbol = string.utf8.withContiguousStorageIfAvailable({ intern(utf8: $0) }) { return symbol }
+        Self.withUTF8(of: string) { intern(utf8: $0) }
+    }
+
+    /// Calls `body` with the string's UTF-8 bytes, from its own storage when it has one, else from a copy.
+    private static func withUTF8<R>(of string: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = string
-        return copy.withUTF8 { intern(utf8: $0) }
+        return copy.withUTF8(body)
     }
 
     /// The symbol for the string whose UTF-8 bytes are `utf8`, adding it if it is new. Bytes that are not
@@ -69,14 +74,7 @@ public struct SymbolTable: Sendable {
     public func lookup(_ string: String) -> Symbol? {
         if string.isEmpty { return Self.empty }
         if !string.utf8.allSatisfy({ $0 < 0x80 }) { return canonical[string] }
-        let found = string.utf8.withContiguousStorageIfAvailable { bytes -> Symbol? in
-            guard let start = bytes.baseAddress else { return nil }
-            if case .found(let symbol) = find(start, bytes.count, hash: Self.hash(start, bytes.count)) { return symbol }
-            return nil
-        }
-        if let found { return found }
-        var copy = string
-        return copy.withUTF8 { bytes -> Symbol? in
+        return Self.withUTF8(of: string) { bytes -> Symbol? in
             guard let start = bytes.baseAddress else { return nil }
             if case .found(let symbol) = find(start, bytes.count, hash: Self.hash(start, bytes.count)) { return symbol }
             return nil
